@@ -1,0 +1,270 @@
+"""``desens analyze``: find personal data in plain text or JSONL.
+
+Plain text (the default) is analyzed line by line; each finding reports its
+offsets in the whole input (Python string indices) and its line and column.
+On a terminal the findings print as a table, otherwise as one JSON array.
+
+With ``--jsonl`` each input line is a JSON object; the output line is the same
+object with ``"entities": [{"entity_type", "start", "end", "score"}]`` added
+(offsets into the text field), in input order, other fields untouched.
+
+Findings never include the matched text unless ``--show-text`` asks for it:
+the output of ``analyze`` is a report, and reports carry no personal data by
+default.
+
+Records go to the analyzer in batches (``--batch-size``) and, with
+``--workers N``, to N processes; at most ``2 * N`` batches are in flight, so
+memory stays flat whatever the input size. Output written with ``-o`` appears
+only when the run succeeds (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections import deque
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+from desens.analyzer import DEFAULT_THRESHOLD, DesensAnalyzer, build_analyzer
+from desens.atomic import atomic_output
+from desens.errors import BadRecordError, ConfigError
+from desens.parallel import ordered_map
+from desens.records import JsonRecord, TextLine, read_jsonl, read_lines
+from recognizers import ENTITIES
+
+__all__ = ["register", "run"]
+
+Finding = tuple[str, int, int, float]
+
+# Per-process analyzer of a worker (set by _init_worker in each process).
+_worker: dict[str, DesensAnalyzer] = {}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``analyze`` subcommand."""
+    p = sub.add_parser(
+        "analyze",
+        help="find personal data in text or JSONL",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    p.add_argument("path", nargs="?", default="-", help="input file, or - for stdin (default)")
+    p.add_argument("--jsonl", action="store_true", help="input is JSON Lines; add 'entities'")
+    p.add_argument("--text-field", default="text", help="JSONL field to analyze (default: text)")
+    p.add_argument(
+        "--entities",
+        type=_entity_list,
+        default=None,
+        help=f"comma-separated entities to find (default: all of {','.join(ENTITIES)})",
+    )
+    p.add_argument(
+        "--threshold",
+        type=_unit_float,
+        default=DEFAULT_THRESHOLD,
+        help=f"minimum score, 0-1 (default: {DEFAULT_THRESHOLD})",
+    )
+    p.add_argument("--workers", type=_positive_int, default=1, help="processes (default: 1)")
+    p.add_argument(
+        "--batch-size", type=_positive_int, default=256, help="records per batch (default: 256)"
+    )
+    p.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help="bad JSONL record: stop with an error (default) or report it and skip it",
+    )
+    p.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default=None,
+        help="plain-text findings as a table or JSON (default: table on a terminal)",
+    )
+    p.add_argument(
+        "--show-text", action="store_true", help="include the matched text in each finding"
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``desens analyze``."""
+    if args.jsonl and args.format == "table":
+        raise ConfigError("--format table is for plain text; --jsonl output is always JSONL")
+    source = "<stdin>" if args.path == "-" else args.path
+    with _open_input(args.path) as raw, _open_output(args.output) as out:
+        fmt = args.format or ("table" if args.output is None and out.isatty() else "json")
+        if args.jsonl:
+            skipped = _run_jsonl(args, raw, source, out)
+        else:
+            _run_text(args, raw, source, out, fmt)
+            skipped = 0
+    if skipped:
+        print(f"desens: {skipped} bad record(s) skipped", file=sys.stderr)
+    return 0
+
+
+@contextlib.contextmanager
+def _open_input(path: str) -> Iterator[IO[bytes]]:
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    with fh:
+        yield fh
+
+
+@contextlib.contextmanager
+def _open_output(path: str | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        with atomic_output(path, newline="\n") as fh:
+            yield fh
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _init_worker(entities: Sequence[str] | None, threshold: float) -> None:
+    _worker["analyzer"] = build_analyzer(entities=entities, threshold=threshold)
+
+
+def _analyze_chunk(texts: list[str]) -> list[list[Finding]]:
+    batch = _worker["analyzer"].analyze_batch(texts)
+    return [[(r.entity_type, r.start, r.end, r.score) for r in results] for results in batch]
+
+
+def _analyzed(
+    args: argparse.Namespace, chunks: Iterator[list[Any]]
+) -> Iterator[tuple[list[Any], list[list[Finding]]]]:
+    """Pair each chunk of records with its findings, in order."""
+    in_flight: deque[list[Any]] = deque()
+
+    def texts() -> Iterator[list[str]]:
+        for chunk in chunks:
+            in_flight.append(chunk)
+            yield [item.text for item in chunk]
+
+    for findings in ordered_map(
+        _analyze_chunk,
+        texts(),
+        workers=args.workers,
+        initializer=_init_worker,
+        initargs=(args.entities, args.threshold),
+    ):
+        yield in_flight.popleft(), findings
+
+
+def _chunked(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _run_jsonl(args: argparse.Namespace, raw: IO[bytes], source: str, out: IO[str]) -> int:
+    skipped = 0
+
+    def good_records() -> Iterator[JsonRecord]:
+        nonlocal skipped
+        for item in read_jsonl(raw, source, args.text_field):
+            if isinstance(item, BadRecordError):
+                if args.on_error == "fail":
+                    raise item
+                skipped += 1
+                print(f"desens: warning: {item}; record skipped", file=sys.stderr)
+                continue
+            yield item
+
+    for records, findings in _analyzed(args, _chunked(good_records(), args.batch_size)):
+        for record, found in zip(records, findings, strict=True):
+            obj = dict(record.obj)
+            obj["entities"] = [_finding(f, record.text, args.show_text) for f in found]
+            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return skipped
+
+
+def _run_text(
+    args: argparse.Namespace, raw: IO[bytes], source: str, out: IO[str], fmt: str
+) -> None:
+    table = fmt == "table"
+    count = 0
+    if table:
+        header = f"{'line:col':<12} {'entity':<18} {'score':>5}  {'length':>6}"
+        out.write(header + ("  text" if args.show_text else "") + "\n")
+    else:
+        out.write("[")
+    lines: Iterator[TextLine] = read_lines(raw, source)
+    for chunk, findings in _analyzed(args, _chunked(lines, args.batch_size)):
+        for line, found in zip(chunk, findings, strict=True):
+            for entity, start, end, score in found:
+                if table:
+                    where = f"{line.line}:{start + 1}"
+                    row = f"{where:<12} {entity:<18} {score:>5.2f}  {end - start:>6}"
+                    if args.show_text:
+                        row += "  " + line.text[start:end]
+                    out.write(row + "\n")
+                else:
+                    item = _finding((entity, start, end, score), line.text, args.show_text)
+                    item["start"] += line.offset
+                    item["end"] += line.offset
+                    item["line"] = line.line
+                    item["column"] = start + 1
+                    out.write(
+                        ("," if count else "") + "\n  " + json.dumps(item, ensure_ascii=False)
+                    )
+                count += 1
+    if not table:
+        out.write("\n]\n" if count else "]\n")
+
+
+def _finding(f: Finding, text: str, show_text: bool) -> dict[str, Any]:
+    entity, start, end, score = f
+    item: dict[str, Any] = {
+        "entity_type": entity,
+        "start": start,
+        "end": end,
+        "score": round(score, 4),
+    }
+    if show_text:
+        item["text"] = text[start:end]
+    return item
+
+
+def _entity_list(value: str) -> list[str]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = sorted(set(names) - set(ENTITIES))
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown entity {', '.join(unknown) or '(none given)'}; known: {', '.join(ENTITIES)}"
+        )
+    return names
+
+
+def _unit_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return number

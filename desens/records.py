@@ -1,0 +1,124 @@
+"""Read text and JSONL input record by record, with located errors.
+
+Input is read as bytes, a line at a time, so memory stays flat on inputs of
+any size. Each line is decoded as strict UTF-8 (a UTF-8 byte-order mark at the
+start of the input is dropped); a line that is not valid UTF-8, not valid JSON,
+not a JSON object, or lacks a string text field raises
+:class:`~desens.errors.BadRecordError` naming the source, line and column.
+Errors never quote the line's content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from desens.errors import BadRecordError
+
+__all__ = ["JsonRecord", "TextLine", "read_jsonl", "read_lines"]
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """One line of plain text.
+
+    Attributes:
+        line: 1-based line number.
+        offset: index of the line's first character in the whole decoded input.
+        text: the line without its line ending.
+    """
+
+    line: int
+    offset: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRecord:
+    """One JSONL record: the parsed object and the text to analyze."""
+
+    line: int
+    obj: dict[str, Any]
+    text: str
+
+
+def _decode(raw: bytes, source: str, line: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRecordError(
+            source,
+            line,
+            "invalid UTF-8 (byte column shown); re-encode the input as UTF-8",
+            column=exc.start + 1,
+        ) from None
+
+
+def _numbered(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        yield number, raw
+
+
+def read_lines(stream: Iterable[bytes], source: str) -> Iterator[TextLine]:
+    """Yield the lines of a UTF-8 text stream with their global offsets."""
+    offset = 0
+    for number, raw in _numbered(stream):
+        decoded = _decode(raw, source, number)
+        text = decoded.rstrip("\r\n")
+        yield TextLine(number, offset, text)
+        offset += len(decoded)
+
+
+def read_jsonl(
+    stream: Iterable[bytes], source: str, text_field: str = "text"
+) -> Iterator[JsonRecord | BadRecordError]:
+    """Yield each JSONL record, or the error that makes it unusable.
+
+    Errors are yielded rather than raised so that the caller decides whether
+    to stop or skip. Blank lines are errors too: a JSONL line must hold an
+    object.
+    """
+    for number, raw in _numbered(stream):
+        try:
+            decoded = _decode(raw, source, number)
+            yield _parse(decoded.rstrip("\r\n"), source, number, text_field)
+        except BadRecordError as exc:
+            yield exc
+
+
+def _parse(line: str, source: str, number: int, text_field: str) -> JsonRecord:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadRecordError(source, number, f"invalid JSON: {exc.msg}", column=exc.colno) from None
+    if not isinstance(obj, dict):
+        raise BadRecordError(source, number, f"expected a JSON object, got {_kind(obj)}")
+    if text_field not in obj:
+        raise BadRecordError(
+            source, number, f"no {text_field!r} field (use --text-field to name another)"
+        )
+    text = obj[text_field]
+    if not isinstance(text, str):
+        raise BadRecordError(
+            source, number, f"field {text_field!r} is {_kind(text)}, expected a string"
+        )
+    return JsonRecord(number, obj, text)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from desens.errors import BadRecordError
+from desens.records import JsonRecord, read_jsonl, read_lines
+
+
+def _jsonl(data: bytes, field: str = "text") -> list[JsonRecord | BadRecordError]:
+    return list(read_jsonl(io.BytesIO(data), "in.jsonl", field))
+
+
+def test_lines_have_global_offsets_and_numbers() -> None:
+    data = "\ufeff第一行\r\n第二行abc\n\n末行".encode()
+    lines = list(read_lines(io.BytesIO(data), "in.txt"))
+    assert [(x.line, x.offset, x.text) for x in lines] == [
+        (1, 0, "第一行"),
+        (2, 5, "第二行abc"),
+        (3, 12, ""),
+        (4, 13, "末行"),
+    ]
+
+
+def test_invalid_utf8_names_line_and_byte_column() -> None:
+    data = "好\n".encode() + b"ab\xff\xfecd\n"
+    with pytest.raises(BadRecordError) as info:
+        list(read_lines(io.BytesIO(data), "in.txt"))
+    assert (info.value.source, info.value.line, info.value.column) == ("in.txt", 2, 3)
+    assert str(info.value).startswith("in.txt:2:3: invalid UTF-8")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "column"),
+    [
+        pytest.param(b'{"text": "a"', "invalid JSON", 13, id="truncated"),
+        pytest.param(b"[1, 2]", "expected a JSON object, got an array", None, id="array"),
+        pytest.param(b'{"body": "x"}', "no 'text' field", None, id="missing-field"),
+        pytest.param(b'{"text": 42}', "field 'text' is a number", None, id="number"),
+        pytest.param(b'{"text": null}', "field 'text' is null", None, id="null"),
+        pytest.param(b"", "invalid JSON", 1, id="blank-line"),
+    ],
+)
+def test_bad_jsonl_records_are_located(line: bytes, reason: str, column: int | None) -> None:
+    out = _jsonl(b'{"text": "ok"}\n' + line + b"\n")
+    assert isinstance(out[0], JsonRecord)
+    err = out[1]
+    assert isinstance(err, BadRecordError)
+    assert (err.line, err.column) == (2, column)
+    assert reason in err.reason
+
+
+def test_error_never_quotes_the_record() -> None:
+    secret = "440703198503122014"
+    out = _jsonl(f'{{"text": {secret}0x}}\n'.encode())
+    assert isinstance(out[0], BadRecordError)
+    assert secret not in str(out[0])
+
+
+def test_text_field_is_configurable_and_object_kept() -> None:
+    (record,) = _jsonl('{"id": 7, "body": "内容"}\n'.encode(), field="body")
+    assert isinstance(record, JsonRecord)
+    assert (record.line, record.text, record.obj) == (1, "内容", {"id": 7, "body": "内容"})
