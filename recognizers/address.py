@@ -1,0 +1,230 @@
+"""Best-effort recognizer for mainland postal addresses (地址, 住址)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import regex
+from presidio_analyzer import AnalysisExplanation, Pattern, PatternRecognizer, RecognizerResult
+
+if TYPE_CHECKING:
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+__all__ = ["CnAddressRecognizer"]
+
+# A CJK character that can be part of a place or road name. Function words and
+# pronouns never are, which stops a name from swallowing "的", "在", "我" ...
+_N = r"(?:(?![的在是与或我你他她们了到住址为把被就也还而但及请])\p{Han})"
+_NUM = "[0-9０-９]"
+_CNUM = "[0-9０-９一二三四五六七八九十百零〇]"
+
+# Words ending in 区 that name no district ("小区" is a housing estate).
+_NOT_DISTRICT = r"(?<!小区|社区|市区|景区|片区|街区|辖区|园区|校区|地区|灾区|疫区|禁区)"
+
+_PROVINCE = (
+    r"(?:北京|天津|上海|重庆)市?"
+    r"|(?:河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东"
+    r"|海南|四川|贵州|云南|陕西|甘肃|青海|台湾)省?"
+    r"|(?:内蒙古|广西壮族|广西|西藏|宁夏回族|宁夏|新疆维吾尔|新疆)(?:自治区)?"
+    r"|(?:香港|澳门)(?:特别行政区)?"
+)
+# Named groups say which kind of component matched; the order of the
+# alternatives is the order of preference at one position.
+_COMPONENT = (
+    rf"(?P<province>{_PROVINCE})"
+    rf"|(?P<city>{_N}{{2,8}}?自治州|{_N}{{2,4}}?(?:地区|盟)|{_N}{{2,4}}?市)"
+    rf"|(?P<district>{_N}{{1,8}}?(?:自治县|自治旗)|{_N}{{1,5}}?(?:区|县|旗|市){_NOT_DISTRICT})"
+    rf"|(?P<town>{_N}{{1,5}}?(?:街道办事处|街道|镇|乡|苏木))"
+    rf"|(?P<village>(?:{_N}|[A-Za-z0-9]){{1,8}}?(?:村委会|居委会|社区|小区|新村|花园|大厦|公寓|家园|村))"
+    rf"|(?P<road>(?:{_N}|{_NUM}){{1,8}}?(?:大道|大街|路|街|巷|弄|胡同"
+    rf"|道(?=[东西南北中]?{_CNUM}+号))(?:[东西南北中](?:段|侧)?)?(?:{_CNUM}+(?:段|巷|弄))?)"
+    rf"|(?P<building>{_N}{{0,6}}?(?:{_NUM}+|[A-Za-z])(?:号楼|栋|幢|座|楼|层))"
+    rf"|(?P<number>{_CNUM}+(?:[\-－之]{_NUM}+)?号(?:院)?)"
+    rf"|(?P<unit>{_NUM}+单元)"
+    rf"|(?P<room>{_NUM}+(?:室|房|号房)|(?<=单元|栋|幢|座|号楼){_NUM}{{3,4}}(?![0-9０-９]))"
+    rf"|(?P<group>{_CNUM}+(?:组|队))"
+)
+# Every component ends in one of these; checking for one ahead first skips most
+# positions of ordinary text cheaply.
+_SUFFIX_CHARS = "省区市县旗州盟镇乡道村会园厦寓路街巷弄同号栋幢座楼层元室房组队"
+_ADDRESS = rf"(?=(?:\p{{Han}}|[0-9０-９A-Za-z]){{0,10}}[{_SUFFIX_CHARS}])(?:{_COMPONENT})+"
+
+_ADMIN = ("province", "city", "district", "town")
+_FINE = ("village", "road", "building", "number", "unit", "room", "group")
+
+# Words that introduce an address and tend to be swallowed into the first
+# place name ("户籍地江门市" would otherwise start at "籍").
+_LEAD_WORDS = (
+    "户籍所在地",
+    "户籍地址",
+    "家庭住址",
+    "联系地址",
+    "通讯地址",
+    "注册地址",
+    "经营地址",
+    "居住地址",
+    "所在地",
+    "户籍地",
+    "居住地",
+    "出生地",
+    "住所地",
+    "现住址",
+    "住址",
+    "地址",
+    "住所",
+    "籍贯",
+    "家住",
+    "现住",
+    "现居",
+    "居住",
+    "位于",
+    "地处",
+    "来自",
+    "坐落",
+    "本人",
+)
+
+
+# How far into a match an introducing word may hide (a first name is short).
+_FIRST_NAME_WINDOW = 8
+
+
+def _score(kinds: list[str]) -> float:
+    """Score a chain of components: longer and finer-grained chains score higher."""
+    n = len(kinds)
+    if n < 2:
+        return 0.0
+    if not any(k in _FINE for k in kinds):
+        # Only administrative areas ("广东省江门市"): a region, not an address,
+        # unless a context word says otherwise.
+        return 0.3 if n == 2 else 0.4
+    return {2: 0.45, 3: 0.6, 4: 0.7}.get(n, 0.8)
+
+
+class CnAddressRecognizer(PatternRecognizer):
+    """Find postal addresses as chains of administrative and street components.
+
+    A component is a name followed by a suffix: 省/自治区/市/区/县/镇/乡/街道,
+    村/社区/小区, 路/街/大道/巷/弄, or a number with 号/栋/幢/座/单元/室/楼.
+    Province names come from a closed list. The score grows with the number
+    of components: two 0.45, three 0.6, four 0.7, five or more 0.8; a chain
+    of administrative areas only (``广东省江门市``) gets 0.3-0.4, and a lone
+    component (``江门市``) is not reported. Introducing words (住址, 户籍地 ...)
+    are trimmed from the front. This is a heuristic: a name glued to preceding
+    ordinary words ("本人江门市...") may include them.
+
+    Example:
+        >>> r = CnAddressRecognizer()
+        >>> text = "住址：广东省江门市蓬江区建设路88号3栋502室。"
+        >>> [(x.start, x.end) for x in r.analyze(text, ["CN_ADDRESS"])]
+        [(3, 24)]
+    """
+
+    ENTITY = "CN_ADDRESS"
+    # The pattern score is a placeholder: analyze() scores each chain itself.
+    PATTERNS: ClassVar[list[Pattern]] = [Pattern("cn_address_chain", _ADDRESS, 0.5)]
+    CONTEXT: ClassVar[list[str]] = [
+        "地址",
+        "住址",
+        "户籍地",
+        "户籍地址",
+        "住所",
+        "居住地",
+        "现住址",
+        "家庭住址",
+        "联系地址",
+        "通讯地址",
+        "注册地址",
+        "所在地",
+    ]
+
+    def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
+        kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
+        super().__init__(
+            supported_entity=self.ENTITY,
+            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
+            context=list(self.CONTEXT),
+            supported_language=supported_language,
+            **kw,
+        )
+        self._compiled = regex.compile(_ADDRESS, flags=self.global_regex_flags)
+        # presidio assigns ``name`` in branches mypy cannot type.
+        self._result_name: str = str(self.name)  # type: ignore[has-type]
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Find component chains, trim introducing words and score each chain.
+
+        Args:
+            text: The text to search.
+            entities: The entities asked for; nothing is returned unless
+                ``CN_ADDRESS`` is among them.
+            nlp_artifacts: Unused; accepted for the presidio interface.
+            regex_flags: Unused; the pattern is compiled at construction.
+
+        Returns:
+            One result per chain of at least two components with a score above 0.
+        """
+        if entities and self.ENTITY not in entities:
+            return []
+        results: list[RecognizerResult] = []
+        for match in self._compiled.finditer(text, timeout=10):
+            start, end = self._trim_lead(text, match.start(), match.end())
+            chain = self._compiled.fullmatch(text, start, end) if start != match.start() else match
+            if chain is None:
+                continue
+            kinds = self._kinds(chain)
+            score = _score(kinds)
+            if score <= 0:
+                continue
+            explanation = AnalysisExplanation(
+                recognizer=self._result_name,
+                original_score=score,
+                pattern_name="cn_address_chain",
+                textual_explanation=f"{len(kinds)} address components: {'/'.join(kinds)}",
+            )
+            results.append(
+                RecognizerResult(
+                    entity_type=self.ENTITY,
+                    start=start,
+                    end=end,
+                    score=score,
+                    analysis_explanation=explanation,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self._result_name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
+
+    @staticmethod
+    def _trim_lead(text: str, start: int, end: int) -> tuple[int, int]:
+        """Move ``start`` past an introducing word swallowed by the first name.
+
+        The word may begin before the match ("户籍地江门市" matches from "籍") or
+        lie inside the first component ("公司位于广州市" matches from "司"), so
+        look in a window around the start no longer than a first place name.
+        """
+        longest = max(map(len, _LEAD_WORDS))
+        window_start = max(0, start - longest + 1)
+        window = text[window_start : min(end, start + _FIRST_NAME_WINDOW)]
+        new_start = start
+        for word in _LEAD_WORDS:
+            found = window.rfind(word)
+            if found >= 0:
+                new_start = max(new_start, window_start + found + len(word))
+        return new_start, end
+
+    @staticmethod
+    def _kinds(match: regex.Match[str]) -> list[str]:
+        """List the component kinds of a chain, in text order."""
+        spans: list[tuple[int, str]] = []
+        for kind in (*_ADMIN, *_FINE):
+            spans.extend((s, kind) for s, _ in match.spans(kind))
+        return [kind for _, kind in sorted(spans)]
