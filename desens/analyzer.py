@@ -58,7 +58,6 @@ CONTEXT_TOKENS = 5
 DEFAULT_CONTEXT_WINDOW = 12
 
 
-
 @cache
 def _priority() -> dict[str, int]:
     # Imported here, not at module level: recognizers use desens.errors, and
@@ -225,7 +224,8 @@ class DesensAnalyzer(AnalyzerEngine):
             if callable(batch):
                 found: list[list[RecognizerResult]] = batch(texts)
             else:
-                found = [recognizer.analyze(text, targets, None) for text in texts]
+                # Pattern recognizers need no NLP artifacts; presidio types it loosely.
+                found = [recognizer.analyze(text, targets, None) for text in texts]  # type: ignore[arg-type]
             ctx_re = self._context_res[recognizer.id]
             external = ctx_re is not None and any(ctx_re.search(c) for c in context)
             for i, results in enumerate(found):

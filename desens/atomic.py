@@ -20,13 +20,23 @@ __all__ = ["atomic_output"]
 
 @contextlib.contextmanager
 def atomic_output(
-    path: str | os.PathLike[str], mode: str = "w", **open_kwargs: object
+    path: str | os.PathLike[str],
+    mode: str = "w",
+    *,
+    file_mode: int | None = None,
+    exclusive: bool = False,
+    **open_kwargs: object,
 ) -> Iterator[IO]:
     """Open a temporary file that replaces ``path`` when the block succeeds.
 
     Args:
         path: the final file.
         mode: ``"w"`` (text, UTF-8 unless ``encoding`` says otherwise) or ``"wb"``.
+        file_mode: permissions of the final file; default ``0o644`` less the
+            umask. The temporary file is ``0o600`` until then, so a secret
+            written with ``file_mode=0o600`` is never readable by others.
+        exclusive: fail with ``FileExistsError`` instead of replacing an
+            existing ``path`` (checked atomically, at the rename).
         **open_kwargs: passed to :func:`open` (``encoding``, ``newline``).
 
     Example:
@@ -46,8 +56,12 @@ def atomic_output(
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644 & ~_umask())
-        os.replace(tmp_name, target)
+        os.chmod(tmp_name, file_mode if file_mode is not None else 0o644 & ~_umask())
+        if exclusive:
+            os.link(tmp_name, target)  # atomic: fails if target exists
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)

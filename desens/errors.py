@@ -3,7 +3,7 @@
 Every error desens raises on purpose derives from :class:`DesensError`::
 
     DesensError
-     ├─ ConfigError ── UnknownEntityError, UnknownOperatorError, ModelError
+     ├─ ConfigError ── PolicyError, UnknownEntityError, UnknownOperatorError, ModelError
      ├─ InputError ─── BadRecordError (carries file, line, column)
      └─ KeyError_ ──── MissingKeyError, WrongKeyError
 
@@ -25,6 +25,7 @@ __all__ = [
     "KeyError_",
     "MissingKeyError",
     "ModelError",
+    "PolicyError",
     "UnknownEntityError",
     "UnknownOperatorError",
     "WrongKeyError",
@@ -37,6 +38,10 @@ class DesensError(Exception):
 
 class ConfigError(DesensError):
     """The caller asked for something that cannot be configured that way."""
+
+
+class PolicyError(ConfigError):
+    """A policy file is invalid; the message names the file, line and key."""
 
 
 class UnknownEntityError(ConfigError):

@@ -30,3 +30,14 @@ def test_failure_creates_nothing_when_target_absent(tmp_path) -> None:
         fh.write(b"x")
         raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_file_mode_and_exclusive(tmp_path) -> None:
+    target = tmp_path / "secret.json"
+    with atomic_output(target, file_mode=0o600, exclusive=True) as fh:
+        fh.write("{}")
+    assert target.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(FileExistsError), atomic_output(target, exclusive=True) as fh:
+        fh.write("other")
+    assert target.read_text(encoding="utf-8") == "{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.json"]

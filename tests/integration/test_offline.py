@@ -10,13 +10,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 # An audit hook sees every socket operation Python makes, including those of
-# libraries (tldextract, spaCy, jieba) that open sockets on our behalf.
+# libraries (tldextract, spaCy, jieba) that would connect on our behalf. Only
+# operations that reach out count: urllib3 binds a socket to ::1 at import to
+# probe IPv6 support, which sends nothing.
 SCRIPT = textwrap.dedent(
     """
     import sys
     events = []
+    OUTWARD = {"socket.connect", "socket.getaddrinfo", "socket.gethostbyname",
+               "socket.gethostbyaddr", "socket.sendto", "socket.sendmsg", "urllib.Request"}
     def hook(event, args):
-        if event.startswith("socket.") and event != "socket.__new__" or event == "urllib.Request":
+        if event in OUTWARD:
             events.append(event)
             raise OSError("network access attempted: " + event)
     sys.addaudithook(hook)
