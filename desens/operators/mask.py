@@ -160,7 +160,8 @@ def _default_masked(
     if entity_type == "PERSON":
         return _person_masked(value)
     if entity_type == "PHONE_NUMBER":
-        national = "".join(to_halfwidth(value)[i] for i in sig)
+        half = to_halfwidth(value)
+        national = "".join(half[i] for i in sig)
         if n >= 11 and national[0] == "1":
             return sig[3 : n - 4]
         if n >= 9:

@@ -1,0 +1,328 @@
+"""``desens release``: turn a table into a releasable one, with its report.
+
+The run, in order, and what stops it before any output exists:
+
+1. Open the input (format by extension, encoding detected) and read a sample.
+2. Plan every column (:mod:`desens.release.plan`). A column the policy
+   declares with ``name:`` must be present; rules with ``names:`` only match.
+3. Check that a key ring is there if any planned operator needs one.
+4. Read ``--withhold``: the subjects' IDs are kept only as keyed digests under
+   a random per-run key.
+5. With ``k_anonymity`` in the policy: a first pass computes the
+   quasi-identifier classes after their operators; classes smaller than k are
+   suppressed in the second pass. (Two passes: the input must be a file.)
+6. Transform the rows in chunks, in this process or ``workers`` processes,
+   writing to a temporary file, and scan the output for residual personal data.
+7. If the residual scan found resident IDs, phones, cards, USCCs or passports,
+   the output is discarded and :class:`ResidualDataError` raised; else the
+   output is renamed into place. Either way the report is written.
+
+Numbered ``replace`` tags (``<PERSON_1>``) are consistent within one process
+only, so a policy that uses them runs with one worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from desens import __version__
+from desens.analyzer import DesensAnalyzer, build_analyzer
+from desens.errors import ConfigError, DesensError, InputError, MissingKeyError
+from desens.keys import KeyRing
+from desens.parallel import ordered_map
+from desens.policy import Policy
+from desens.release.plan import ColumnPlan, plan_columns
+from desens.release.report import ReleaseReport, k_anonymity_summary
+from desens.release.transform import (
+    RESIDUAL_ENTITIES,
+    RESIDUAL_THRESHOLD,
+    ChunkResult,
+    RowTransformer,
+    merge,
+    subject_digest,
+)
+from desens.tables import open_reader, open_writer
+
+__all__ = ["KEYED_OPERATORS", "ReleaseOptions", "ResidualDataError", "release"]
+
+KEYED_OPERATORS = frozenset({"hash", "encrypt", "decrypt", "fpe", "fpe_decrypt", "date_shift"})
+CHUNK_ROWS = 2000
+
+
+class ResidualDataError(DesensError):
+    """The output still contains personal data; it was not written."""
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """Everything ``desens release`` was asked to do."""
+
+    input: Path
+    output: Path
+    policy: Policy
+    keys: KeyRing | None = None
+    input_format: str | None = None
+    output_format: str | None = None
+    encoding: str | None = None
+    withhold: Path | None = None
+    workers: int = 1
+    progress: bool = False
+
+
+# Per-process state: the transformer of this process, and the analyzers it
+# uses, built once per process (forked workers inherit the parent's).
+_worker: dict[str, Any] = {}
+
+
+def _analyzer(kind: str) -> DesensAnalyzer:
+    if kind not in _worker:
+        _worker[kind] = (
+            build_analyzer()
+            if kind == "analyzer"
+            else build_analyzer(entities=RESIDUAL_ENTITIES, threshold=RESIDUAL_THRESHOLD)
+        )
+    analyzer: DesensAnalyzer = _worker[kind]
+    return analyzer
+
+
+def _init_worker(args: tuple[Any, ...], needs_analyzer: bool) -> None:
+    analyzer = _analyzer("analyzer") if needs_analyzer else None
+    residual = _analyzer("residual")
+    plans, policy, keys, withheld, run_key, small = args
+    _worker["t"] = RowTransformer(
+        plans, policy, analyzer, residual, keys,
+        withheld=withheld, run_key=run_key, small_classes=small,
+    )  # fmt: skip
+
+
+def _transform(chunk: list[tuple[int, list[Any]]]) -> ChunkResult:
+    return _worker["t"].transform(chunk)
+
+
+def _transform_qi(chunk: list[tuple[int, list[Any]]]) -> ChunkResult:
+    return _worker["t"].transform(chunk, qi_only=True)
+
+
+def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, list[Any]]]]:
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        yield chunk
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_plans(policy: Policy, header: Sequence[str], source: str) -> None:
+    for rule in policy.columns:
+        if rule.name is not None and rule.name not in header:
+            raise InputError(
+                f"{source}:1: declared column {rule.name!r} is not in the header "
+                f"(columns: {', '.join(header)}); fix the policy or the file"
+            )
+
+
+def _read_withheld(path: Path, run_key: bytes) -> frozenset[bytes]:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read withhold list {path}: {exc.__class__.__name__}") from None
+    return frozenset(subject_digest(run_key, s) for s in lines if s.strip())
+
+
+class _Progress:
+    """rows/s and ETA on stderr, when it is a terminal."""
+
+    def __init__(self, enabled: bool, total_bytes: int) -> None:
+        self.enabled = enabled
+        self.total = total_bytes
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def update(self, rows: int, done_bytes: int, final: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < 0.5 and not final):
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = rows / elapsed
+        left = (self.total - done_bytes) / (done_bytes / elapsed) if done_bytes else 0
+        eta = time.strftime("%H:%M:%S", time.gmtime(max(left, 0)))
+        share = 100 * done_bytes / self.total if self.total else 100
+        end = "\n" if final else ""
+        print(
+            f"\r{rows:,} rows  {rate:,.0f} rows/s  {share:5.1f}%  ETA {eta}",
+            end=end,
+            file=sys.stderr,
+        )
+
+
+@dataclass(frozen=True)
+class _Setup:
+    plans: list[ColumnPlan]
+    needs_analyzer: bool
+    worker_args: tuple[Any, ...]  # plans, policy, keys, withheld, run_key
+
+
+def release(options: ReleaseOptions) -> ReleaseReport:
+    """Run a release; see the module docstring. Returns the report.
+
+    Raises:
+        ConfigError, InputError, MissingKeyError: before any output is written.
+        ResidualDataError: the output was discarded; its report is attached
+            as ``exc.report``.
+    """
+    policy = options.policy
+    started = time.time()
+    with open_reader(options.input, options.input_format, options.encoding) as reader:
+        rows = reader.rows()
+        sample = list(islice(rows, policy.sample_rows))
+        setup = _prepare(options, reader.header, [v for _, v in sample], reader.source)
+        if policy.k_anonymity is None:
+            return _write(options, setup, reader, chain(sample, rows), started, Counter())
+        before = _count_classes(options, setup, chain(sample, rows))
+    with open_reader(options.input, options.input_format, options.encoding) as reader:
+        return _write(options, setup, reader, reader.rows(), started, before)
+
+
+def _prepare(
+    options: ReleaseOptions, header: list[str], sample: list[list[Any]], source: str
+) -> _Setup:
+    policy = options.policy
+    needs_analyzer = policy.undeclared in ("classify", "scan") or any(
+        r.scan for r in policy.columns
+    )
+    analyzer = _analyzer("analyzer") if needs_analyzer and policy.undeclared == "classify" else None
+    plans = plan_columns(header, sample, policy, analyzer)
+    _check_plans(policy, header, source)
+    keyed = {p.operator.name for p in plans if p.operator} & KEYED_OPERATORS
+    if any(p.action == "scan" for p in plans):
+        keyed |= {s.operator for s in (*policy.entities.values(), policy.default)} & KEYED_OPERATORS
+    if keyed and options.keys is None:
+        raise MissingKeyError(
+            f"policy {policy.name!r} uses {', '.join(sorted(keyed))}, which need a key: "
+            "set DESENS_KEYRING (a file from `desens keys new`) or DESENS_KEY"
+        )
+    if options.workers > 1 and _uses_numbered_tags(plans, policy):
+        raise ConfigError("numbered replace tags are consistent only with --workers 1")
+    run_key = secrets.token_bytes(32)
+    withheld = frozenset[bytes]()
+    if options.withhold is not None:
+        if not any(p.subject_key for p in plans):
+            raise ConfigError(
+                "--withhold needs a subject-key column: mark one with subject_key: true"
+            )
+        withheld = _read_withheld(options.withhold, run_key)
+    args = (plans, policy, options.keys, withheld, run_key)
+    return _Setup(plans, needs_analyzer, args)
+
+
+def _write(
+    options: ReleaseOptions,
+    setup: _Setup,
+    reader: Any,
+    rows: Iterator[tuple[int, list[Any]]],
+    started: float,
+    before: Counter[tuple[Any, ...]],
+) -> ReleaseReport:
+    policy = options.policy
+    k = policy.k_anonymity.k if policy.k_anonymity else None
+    small = frozenset(c for c, n in before.items() if k is not None and n < k)
+    out_plans = [p for p in setup.plans if p.action != "drop"]
+    qi_positions = [i for i, p in enumerate(out_plans) if p.quasi_identifier]
+    totals = ChunkResult()
+    after: Counter[tuple[Any, ...]] = Counter()
+    progress = _Progress(options.progress, reader.size)
+    header = [p.name for p in out_plans]
+    try:
+        with open_writer(
+            options.output, header, options.output_format, _arrow_types(reader, out_plans)
+        ) as writer:
+            for result in ordered_map(
+                _transform,
+                _chunks(rows),
+                workers=options.workers,
+                initializer=_init_worker,
+                initargs=((*setup.worker_args, small), setup.needs_analyzer),
+            ):
+                writer.write_rows(result.rows)
+                merge(totals, result)
+                if qi_positions:
+                    after.update(tuple(r[i] for i in qi_positions) for r in result.rows)
+                progress.update(totals.rows_in, reader.bytes_read)
+            progress.update(totals.rows_in, reader.size, final=True)
+            report = ReleaseReport.build(
+                options=options, plans=setup.plans, totals=totals,
+                rows_out=writer.rows_written, input_sha256=_sha256(options.input),
+                started=started, version=__version__, encoding=reader.encoding,
+                k_anonymity=k_anonymity_summary(policy, before, after),
+            )  # fmt: skip
+            if report.leaked:
+                raise ResidualDataError(
+                    f"the residual scan found personal data in the output "
+                    f"({report.leak_summary()}); nothing was written. "
+                    "Fix the policy for those columns and run again."
+                )
+    except ResidualDataError as exc:
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    report.output_sha256 = _sha256(options.output)
+    return report
+
+
+def _count_classes(
+    options: ReleaseOptions, setup: _Setup, rows: Iterator[Any]
+) -> Counter[tuple[Any, ...]]:
+    """First pass of k-anonymity: the size of each quasi-identifier class."""
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for result in ordered_map(
+        _transform_qi,
+        _chunks(rows),
+        workers=options.workers,
+        initializer=_init_worker,
+        initargs=((*setup.worker_args, frozenset()), setup.needs_analyzer),
+    ):
+        counts.update(result.qi)
+    return counts
+
+
+def _uses_numbered_tags(plans: Sequence[ColumnPlan], policy: Policy) -> bool:
+    ops = [p.operator for p in plans if p.operator is not None]
+    specs = (
+        [*policy.entities.values(), policy.default]
+        if any(p.action == "scan" for p in plans)
+        else []
+    )
+    numbered = [
+        o for o in ops if o.name == "replace" and getattr(o.params, "new_value", None) is None
+    ]
+    return bool(numbered) or any(
+        s.operator == "replace" and not s.params.get("new_value") for s in specs
+    )
+
+
+def _arrow_types(reader: Any, out_plans: Sequence[ColumnPlan]) -> list[Any] | None:
+    """Parquet output keeps the type of kept columns; transformed ones are strings."""
+    schema = getattr(reader, "arrow_schema", None)
+    import pyarrow as pa
+
+    if schema is None:
+        return None
+    return [schema.field(p.index).type if p.action == "keep" else pa.string() for p in out_plans]
+
+
+def default_report_path(output: Path) -> Path:
+    """``OUTPUT.report.json`` beside the output."""
+    return output.with_name(output.name + ".report.json")

@@ -1,0 +1,164 @@
+"""The release report: what was done to a dataset, and why it is safe to publish.
+
+Written as JSON next to every output (``OUTPUT.report.json`` unless
+``--report`` says otherwise), with a short human summary on stderr. It holds
+hashes, counts, names and ids, never a value from the data and never a key:
+
+- input and output SHA-256, row counts in and out, the input encoding;
+- the policy's name, data class and digest, the key id, the tool version;
+- per column: the action, where it was decided (declared / detected), the
+  entity type and the operator;
+- entity counts (values transformed per entity type);
+- records suppressed, by reason (withheld, operator, k-anonymity);
+- k-anonymity over the quasi-identifier columns: k asked for, the smallest
+  class before and after suppression, rows at risk before suppression;
+- the residual scan: what the analyzer still finds in the output, per column
+  and entity, for resident IDs, phones, cards, USCCs and passports; ``passed``
+  is true only when it found none.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from desens.policy import Policy
+from desens.release.plan import ColumnPlan
+from desens.release.transform import RESIDUAL_ENTITIES, RESIDUAL_THRESHOLD, ChunkResult
+
+if TYPE_CHECKING:
+    from desens.release.pipeline import ReleaseOptions
+
+__all__ = ["ReleaseReport", "k_anonymity_summary"]
+
+
+def k_anonymity_summary(
+    policy: Policy, before: Counter[tuple[Any, ...]], after: Counter[tuple[Any, ...]]
+) -> dict[str, Any] | None:
+    """k-anonymity figures from class sizes before and after suppression."""
+    if not policy.quasi_identifiers:
+        return None
+    k = policy.k_anonymity.k if policy.k_anonymity else None
+    return {
+        "quasi_identifiers": list(policy.quasi_identifiers),
+        "k_required": k,
+        "classes_before": len(before) if k else None,
+        "smallest_class_before": min(before.values()) if before else None,
+        "rows_at_risk_before": sum(n for n in before.values() if k and n < k) if k else None,
+        "classes": len(after),
+        "smallest_class": min(after.values()) if after else None,
+        "satisfied": (min(after.values()) >= k) if (k and after) else None,
+    }
+
+
+@dataclass
+class ReleaseReport:
+    """The report of one release run (see the module docstring)."""
+
+    tool: dict[str, str]
+    input: dict[str, Any]
+    output: dict[str, Any]
+    policy: dict[str, str]
+    key_id: str | None
+    columns: list[dict[str, Any]]
+    entities: dict[str, int]
+    suppressed: dict[str, int]
+    k_anonymity: dict[str, Any] | None
+    residual_scan: dict[str, Any]
+    seconds: float
+    output_sha256: str | None = field(default=None)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        options: ReleaseOptions,
+        plans: Sequence[ColumnPlan],
+        totals: ChunkResult,
+        rows_out: int,
+        input_sha256: str,
+        started: float,
+        version: str,
+        k_anonymity: dict[str, Any] | None,
+        encoding: str | None,
+    ) -> ReleaseReport:
+        """Assemble the report from a finished run's counts."""
+        findings = [
+            {"column": column, "entity": entity, "count": count}
+            for (column, entity), count in sorted(totals.residual.items())
+        ]
+        skipped = [p.name for p in plans if p.operator is not None and p.operator.name == "fpe"]
+        policy = options.policy
+        return cls(
+            tool={"name": "desens", "version": version},
+            input={
+                "path": str(options.input),
+                "sha256": input_sha256,
+                "rows": totals.rows_in,
+                "encoding": (encoding or "").removesuffix("-sig") or None,
+            },
+            output={"path": str(options.output), "rows": rows_out},
+            policy={"name": policy.name, "data_class": policy.data_class, "digest": policy.digest},
+            key_id=options.keys.default_id if options.keys is not None else None,
+            columns=[p.describe() for p in plans],
+            entities=dict(sorted(totals.entities.items())),
+            suppressed={
+                "withheld": totals.suppressed["withheld"],
+                "operator": totals.suppressed["operator"],
+                "k-anonymity": totals.suppressed["k-anonymity"],
+            },
+            k_anonymity=k_anonymity,
+            residual_scan={
+                "entities": list(RESIDUAL_ENTITIES),
+                "threshold": RESIDUAL_THRESHOLD,
+                "findings": findings,
+                "total": sum(totals.residual.values()),
+                "not_scanned": skipped,
+                "passed": not findings,
+            },
+            seconds=round(time.time() - started, 2),
+        )
+
+    @property
+    def leaked(self) -> bool:
+        """True when the residual scan found anything."""
+        return not self.residual_scan["passed"]
+
+    def leak_summary(self) -> str:
+        """``column: ENTITY xN`` for each residual finding."""
+        return ", ".join(
+            f"{f['column']}: {f['entity']} x{f['count']}" for f in self.residual_scan["findings"]
+        )
+
+    def to_json(self) -> str:
+        """The report as pretty JSON."""
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
+
+    def summary(self) -> str:
+        """A few lines for stderr."""
+        s = self.suppressed
+        lines = [
+            f"policy {self.policy['name']} ({self.policy['data_class']}), key {self.key_id or '-'}",
+            f"rows: {self.input['rows']} in, {self.output['rows']} out "
+            f"(withheld {s['withheld']}, suppressed {s['operator']}, "
+            f"k-anonymity {s['k-anonymity']})",
+        ]
+        if self.entities:
+            lines.append("entities: " + ", ".join(f"{k} {v}" for k, v in self.entities.items()))
+        k = self.k_anonymity
+        if k and k["k_required"]:
+            lines.append(
+                f"k-anonymity: k={k['k_required']}, smallest class {k['smallest_class']} "
+                f"over {', '.join(k['quasi_identifiers'])}"
+            )
+        residual = self.residual_scan
+        lines.append(
+            "residual scan: passed (no IDs, phones, cards, USCCs, passports found)"
+            if residual["passed"]
+            else f"residual scan: FAILED ({self.leak_summary()})"
+        )
+        return "\n".join(lines)
