@@ -8,7 +8,7 @@ recognizer is constructed, never at import.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from presidio_analyzer import EntityRecognizer
 
@@ -41,7 +41,7 @@ __all__ = [
 
 #: Entity name -> recognizer class. The order is the tie-break priority when
 #: two results overlap with equal score and length.
-RECOGNIZERS: dict[str, type[EntityRecognizer]] = {
+RECOGNIZERS: dict[str, Callable[[], EntityRecognizer]] = {
     "CN_RESIDENT_ID": CnResidentIdRecognizer,
     "CN_BANK_CARD": CnBankCardRecognizer,
     "CN_USCC": CnUsccRecognizer,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from recognizers.batch import BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, luhn_valid, to_halfwidth
 
 __all__ = ["CnBankCardRecognizer"]
@@ -22,7 +23,7 @@ _BODY = (
 )
 
 
-class CnBankCardRecognizer(PatternRecognizer):
+class CnBankCardRecognizer(BatchPatternRecognizer):
     """Find 16-19 digit bank card numbers that pass the Luhn check.
 
     Luhn passes one random number in ten, so it rejects but does not confirm:

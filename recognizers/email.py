@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from recognizers.batch import BatchPatternRecognizer
 from recognizers.checksums import to_halfwidth
 
 __all__ = ["EmailAddressRecognizer"]
@@ -31,7 +32,7 @@ _FILE_EXTENSIONS = frozenset(
 )
 
 
-class EmailAddressRecognizer(PatternRecognizer):
+class EmailAddressRecognizer(BatchPatternRecognizer):
     """Find e-mail addresses without network look-ups (no public-suffix list).
 
     Presidio's own ``EmailRecognizer`` validates the top-level domain with

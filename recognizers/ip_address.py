@@ -6,7 +6,9 @@ import ipaddress
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from recognizers.batch import BatchPatternRecognizer
 
 __all__ = ["IpAddressRecognizer"]
 
@@ -25,7 +27,7 @@ _IPV6 = (
 )
 
 
-class IpAddressRecognizer(PatternRecognizer):
+class IpAddressRecognizer(BatchPatternRecognizer):
     """Find IPv4 and IPv6 addresses.
 
     IPv4 needs four octets of 0-255 (no leading zeros) and must not be part of

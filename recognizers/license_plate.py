@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from recognizers.batch import BatchPatternRecognizer
 
 __all__ = ["CnLicensePlateRecognizer"]
 
@@ -17,7 +19,7 @@ _SEP = "[·•・.．\\- ]?"
 _RIGHT = r"(?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ_])"
 
 
-class CnLicensePlateRecognizer(PatternRecognizer):
+class CnLicensePlateRecognizer(BatchPatternRecognizer):
     """Find licence plates: province character + letter + five (or six) characters.
 
     Ordinary plates (``粤J12345``, ``粤J·12345``, ``粤J 12345``, serial with at

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from recognizers.batch import BatchPatternRecognizer
 
 __all__ = ["CnPassportRecognizer"]
 
@@ -13,7 +15,7 @@ _LEFT = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])"
 _RIGHT = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])"
 
 
-class CnPassportRecognizer(PatternRecognizer):
+class CnPassportRecognizer(BatchPatternRecognizer):
     """Find ordinary passport numbers: ``E``/``G`` + 8 digits, or ``E`` + letter + 7 digits.
 
     Passport numbers carry no check character and look like many serial

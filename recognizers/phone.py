@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from recognizers.batch import BatchPatternRecognizer
 
 __all__ = ["CnPhoneRecognizer"]
 
@@ -37,7 +39,7 @@ _LOCAL_STRICT = rf"[2-9２-９]{_D}{{6,7}}"
 _EXTENSION = rf"(?:(?:[\-－]|转|ext\.?|x){_D}{{1,6}})?"
 
 
-class CnPhoneRecognizer(PatternRecognizer):
+class CnPhoneRecognizer(BatchPatternRecognizer):
     """Find mainland mobile and landline numbers in the forms people write them.
 
     Mobile numbers (``13812345678``, ``138 1234 5678``, ``+86-138-1234-5678``,

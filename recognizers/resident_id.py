@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from recognizers.batch import BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, to_halfwidth
 
 __all__ = ["CnResidentIdRecognizer"]
@@ -19,7 +20,7 @@ _LEFT = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
 _RIGHT = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
 
 
-class CnResidentIdRecognizer(PatternRecognizer):
+class CnResidentIdRecognizer(BatchPatternRecognizer):
     """Find resident ID numbers and confirm them by their check character.
 
     An 18-character number is kept only if :func:`is_valid_resident_id`

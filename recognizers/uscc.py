@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from recognizers.batch import BatchPatternRecognizer
 from recognizers.checksums import (
     gb11714_check_char,
     is_plausible_division_code,
@@ -24,7 +25,7 @@ _LEFT = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])"
 _RIGHT = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])"
 
 
-class CnUsccRecognizer(PatternRecognizer):
+class CnUsccRecognizer(BatchPatternRecognizer):
     """Find unified social credit codes and confirm them by their check character.
 
     A match is 18 characters of the GB 32100 alphabet with a six-digit division
