@@ -1,0 +1,1 @@
+"""Throughput and quality benchmarks for desens, with their own corpora."""

@@ -1,0 +1,161 @@
+"""Throughput of `desens analyze` against a plain presidio + jieba baseline.
+
+Both run in this process, one after the other, on the same generated corpus of
+government records (benchmarks/corpus.py):
+
+(a) desens: ``build_analyzer()`` with every entity including PERSON, through
+    ``analyze_batch`` in batches of ``--batch-size`` records (the CLI's path);
+(b) baseline: presidio's ``AnalyzerEngine`` with desens's regex recognizers and
+    jieba.posseg ``nr``/``nrfg``/``nrt`` words as PERSON, one ``analyze()`` call
+    per record — what one would build from presidio and jieba alone.
+
+Prints one JSON object (MB/s of UTF-8 input and records/s per core for each,
+the ratio, peak RSS, PERSON scores on the shared dev sets with the same
+analyzer settings) and a human line on stderr.
+
+    python -m benchmarks.bench_analyze --records 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+
+from benchmarks.corpus import generate_records
+from benchmarks.scoring import load_ner, person_scores
+from desens import DEFAULT_THRESHOLD, JiebaNlpEngine, build_analyzer
+from recognizers import default_recognizers
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class JiebaPossegPersonRecognizer(EntityRecognizer):
+    """Baseline PERSON: words jieba.posseg tags as person names."""
+
+    TAGS = frozenset({"nr", "nrfg", "nrt"})
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], supported_language="zh")
+
+    def load(self) -> None:
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(60)
+        self._posseg = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out, pos = [], 0
+        for word, flag in self._posseg.cut(text):
+            if flag in self.TAGS and len(word) >= 2:
+                out.append(RecognizerResult("PERSON", pos, pos + len(word), 0.85))
+            pos += len(word)
+        return out
+
+
+def build_baseline(threshold: float) -> AnalyzerEngine:
+    recognizers = [r for r in default_recognizers() if "PERSON" not in r.supported_entities]
+    recognizers.append(JiebaPossegPersonRecognizer())
+    registry = RecognizerRegistry(supported_languages=["zh"])
+    for recognizer in recognizers:
+        registry.add_recognizer(recognizer)
+    engine = JiebaNlpEngine(extra_words={w for r in recognizers for w in r.context})
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=engine,
+        supported_languages=["zh"],
+        default_score_threshold=threshold,
+    )
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=20000)
+    parser.add_argument("--baseline-records", type=int, default=2000, help="the baseline is slow")
+    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    args = parser.parse_args(argv)
+
+    texts = [r["text"] for r in generate_records(args.records, seed=args.seed)]
+    base_texts = texts[: args.baseline_records]
+    size = lambda xs: sum(len(t.encode("utf-8")) for t in xs)  # noqa: E731
+
+    analyzer = build_analyzer(threshold=args.threshold)
+    analyzer.analyze_batch(texts[:64])  # warm-up: first-call costs are not throughput
+    bs = args.batch_size
+    t_desens = timed(
+        lambda: [analyzer.analyze_batch(texts[i : i + bs]) for i in range(0, len(texts), bs)]
+    )
+
+    baseline = build_baseline(args.threshold)
+    baseline.analyze(base_texts[0], language="zh")
+    t_base = timed(lambda: [baseline.analyze(t, language="zh") for t in base_texts])
+
+    mbs = size(texts) / t_desens / 1e6
+    base_mbs = size(base_texts) / t_base / 1e6
+    quality = {}
+    for name in ("cluener_dev", "weibo_dev"):
+        data = load_ner(name)
+        if data is None:
+            quality[name] = None
+            continue
+        predicted = analyzer.analyze_batch([d["text"] for d in data])
+        quality[name] = person_scores(data, predicted)
+    result = {
+        "benchmark": "analyze",
+        "corpus": {
+            "generator": "benchmarks/corpus.py",
+            "seed": args.seed,
+            "records": len(texts),
+            "mb": round(size(texts) / 1e6, 3),
+        },
+        "settings": {"threshold": args.threshold, "batch_size": bs, "entities": analyzer.entities},
+        "desens": {
+            "mb_per_s": round(mbs, 3),
+            "records_per_s": round(len(texts) / t_desens),
+            "seconds": round(t_desens, 2),
+        },
+        "baseline": {
+            "what": "presidio AnalyzerEngine + regex recognizers + jieba.posseg nr",
+            "records": len(base_texts),
+            "mb_per_s": round(base_mbs, 4),
+            "records_per_s": round(len(base_texts) / t_base),
+            "seconds": round(t_base, 2),
+        },
+        "ratio": round(mbs / base_mbs, 1),
+        "person_quality_same_settings": quality,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "machine": {
+            "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "processes_used": 1,
+        },
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    print(
+        f"desens {mbs:.2f} MB/s vs baseline {base_mbs:.3f} MB/s ({mbs / base_mbs:.1f}x), "
+        f"peak RSS {result['peak_rss_mb']} MB",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
