@@ -204,7 +204,9 @@ def _prepare(
     needs_analyzer = policy.undeclared in ("classify", "scan") or any(
         r.scan for r in policy.columns
     )
-    analyzer = _analyzer("analyzer") if needs_analyzer and policy.undeclared == "classify" else None
+    # Built here, before any worker is forked, so that workers inherit them.
+    analyzer = _analyzer("analyzer") if needs_analyzer else None
+    _analyzer("residual")
     plans = plan_columns(header, sample, policy, analyzer)
     _check_plans(policy, header, source)
     keyed = {p.operator.name for p in plans if p.operator} & KEYED_OPERATORS
