@@ -78,6 +78,10 @@ class BadRecordError(InputError):
         where = f"{source}:{line}" + (f":{column}" if column is not None else "")
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[type[BadRecordError], tuple[str, int, str, int | None]]:
+        # Raised in worker processes; must survive the trip back through pickle.
+        return (type(self), (self.source, self.line, self.reason, self.column))
+
 
 class KeyError_(DesensError):
     """A key needed to protect or restore data is unavailable or unusable.

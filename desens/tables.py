@@ -55,6 +55,8 @@ _SUFFIX: dict[str, Format] = {
 _ENCODINGS = {"utf-8", "utf-8-sig", "gbk", "gb18030", "gb2312"}
 Row = list[Any]
 _UNDECODED = re.compile("[\udc80-\udcff]")
+# Valid multi-byte UTF-8 characters per bad byte above which a file is UTF-8.
+_UTF8_MAJORITY = 8
 
 
 def format_of(path: str | Path, override: str | None = None) -> Format:
@@ -76,13 +78,21 @@ def detect_encoding(head: bytes) -> str:
     """``utf-8-sig`` when ``head`` is UTF-8 (BOM or not), else ``gb18030``.
 
     GB18030 decodes every GBK file identically and more besides. A UTF-8
-    sequence cut off at the end of ``head`` does not count against UTF-8.
+    sequence cut off at the end of ``head`` does not count against UTF-8, and
+    neither do a few bad bytes in a text that is otherwise clearly UTF-8
+    (many valid multi-byte characters): that file is UTF-8 with a damaged
+    row, and reading it as UTF-8 lets the error name that row and column
+    instead of failing on the header as GB18030.
     """
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 3:
-            return "gb18030"
+            text = head[: len(head) - 3].decode("utf-8", errors="surrogateescape")
+            bad = len(_UNDECODED.findall(text))
+            valid = sum(1 for c in text if ord(c) > 0x7F) - bad
+            if valid < _UTF8_MAJORITY * bad:
+                return "gb18030"
     return "utf-8-sig"
 
 
@@ -114,6 +124,13 @@ class TableReader(AbstractContextManager["TableReader"]):
         self._stack = ExitStack()
         self.encoding: str | None = None
         self._binary: IO[bytes] = self._stack.enter_context(open(path, "rb"))  # noqa: SIM115
+        try:
+            self._open(path, fmt, encoding)
+        except BaseException:
+            self._stack.close()  # a bad header or file must not leave the file open
+            raise
+
+    def _open(self, path: Path, fmt: Format, encoding: str | None) -> None:
         if fmt == "parquet":
             self._init_parquet(path)
         else:
@@ -266,6 +283,7 @@ class TableReader(AbstractContextManager["TableReader"]):
         self._check_header()
 
     def _parquet_rows(self) -> Iterator[tuple[int, Row]]:
+        self._pq_done = 0
         for batch in self._pq.iter_batches(batch_size=8192):
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             for values in zip(*columns, strict=True):
@@ -361,6 +379,13 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         else:
             self._csv.writerows(rows)
         self.rows_written += len(rows)
+
+    def write_text(self, text: str, rows: int) -> None:
+        """Append ``rows`` rows already formatted for this CSV/TSV/JSONL file."""
+        if self.format == "parquet":
+            raise TypeError("Parquet output takes rows, not text")
+        self._text.write(text)
+        self.rows_written += rows
 
     def _flush_parquet(self) -> None:
         import pyarrow as pa

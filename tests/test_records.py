@@ -62,3 +62,11 @@ def test_text_field_is_configurable_and_object_kept() -> None:
     (record,) = _jsonl('{"id": 7, "body": "内容"}\n'.encode(), field="body")
     assert isinstance(record, JsonRecord)
     assert (record.line, record.text, record.obj) == (1, "内容", {"id": 7, "body": "内容"})
+
+
+def test_bad_record_error_survives_pickle() -> None:
+    import pickle
+
+    err = pickle.loads(pickle.dumps(BadRecordError("in.csv", 3, "ragged", column=2)))
+    assert (err.source, err.line, err.reason, err.column) == ("in.csv", 3, "ragged", 2)
+    assert str(err) == "in.csv:3:2: ragged"

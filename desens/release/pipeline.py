@@ -23,19 +23,21 @@ only, so a policy that uses them runs with one worker.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from desens import __version__
 from desens.analyzer import DesensAnalyzer, build_analyzer
+from desens.chunks import ChunkCodec, RawChunk, raw_chunks, skip_header
 from desens.errors import ConfigError, DesensError, InputError, MissingKeyError
 from desens.keys import KeyRing
 from desens.parallel import ordered_map
@@ -50,12 +52,13 @@ from desens.release.transform import (
     merge,
     subject_digest,
 )
-from desens.tables import open_reader, open_writer
+from desens.tables import format_of, open_reader, open_writer
 
 __all__ = ["KEYED_OPERATORS", "ReleaseOptions", "ResidualDataError", "release"]
 
 KEYED_OPERATORS = frozenset({"hash", "encrypt", "decrypt", "fpe", "fpe_decrypt", "date_shift"})
 CHUNK_ROWS = 2000
+TEXT_FORMATS = ("csv", "tsv", "jsonl")
 
 
 class ResidualDataError(DesensError):
@@ -94,7 +97,13 @@ def _analyzer(kind: str) -> DesensAnalyzer:
     return analyzer
 
 
-def _init_worker(args: tuple[Any, ...], needs_analyzer: bool) -> None:
+def _init_worker(
+    args: tuple[Any, ...],
+    needs_analyzer: bool,
+    codec: ChunkCodec | None,
+    out_codec: ChunkCodec | None,
+    header: list[str],
+) -> None:
     analyzer = _analyzer("analyzer") if needs_analyzer else None
     residual = _analyzer("residual")
     plans, policy, keys, withheld, run_key, small = args
@@ -102,19 +111,47 @@ def _init_worker(args: tuple[Any, ...], needs_analyzer: bool) -> None:
         plans, policy, analyzer, residual, keys,
         withheld=withheld, run_key=run_key, small_classes=small,
     )  # fmt: skip
+    _worker["codec"], _worker["out_codec"], _worker["header"] = codec, out_codec, header
 
 
-def _transform(chunk: list[tuple[int, list[Any]]]) -> ChunkResult:
-    return _worker["t"].transform(chunk)
+def _work(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[str | None, ChunkResult]:
+    """Parse (raw chunks), transform and, for text output, format one chunk."""
+    rows = _worker["codec"].parse(chunk) if isinstance(chunk, RawChunk) else chunk
+    result: ChunkResult = _worker["t"].transform(rows)
+    out_codec: ChunkCodec | None = _worker["out_codec"]
+    if out_codec is None:
+        return None, result
+    text = out_codec.format_rows(_worker["header"], result.rows)
+    result.rows = []  # the text carries them; don't ship them back twice
+    return text, result
 
 
-def _transform_qi(chunk: list[tuple[int, list[Any]]]) -> ChunkResult:
-    return _worker["t"].transform(chunk, qi_only=True)
+def _work_qi(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[str | None, ChunkResult]:
+    rows = _worker["codec"].parse(chunk) if isinstance(chunk, RawChunk) else chunk
+    return None, _worker["t"].transform(rows, qi_only=True)
 
 
 def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, list[Any]]]]:
     while chunk := list(islice(rows, CHUNK_ROWS)):
         yield chunk
+
+
+@contextlib.contextmanager
+def _source(
+    options: ReleaseOptions, reader: Any
+) -> Iterator[tuple[Iterator[Any], Callable[[], int], ChunkCodec | None]]:
+    """The input as chunks: raw record bytes for text formats, rows for Parquet.
+
+    Yields the chunks, a function giving the bytes consumed so far, and the
+    codec that parses raw chunks (None for rows).
+    """
+    if reader.format not in TEXT_FORMATS:
+        yield _chunks(reader.rows()), lambda: int(reader.bytes_read), None
+        return
+    with options.input.open("rb") as binary:
+        first = skip_header(binary, reader.format)
+        codec = ChunkCodec(reader.format, reader.encoding, reader.source, tuple(reader.header))
+        yield raw_chunks(binary, first, CHUNK_ROWS), binary.tell, codec
 
 
 def _sha256(path: Path) -> str:
@@ -187,14 +224,14 @@ def release(options: ReleaseOptions) -> ReleaseReport:
     policy = options.policy
     started = time.time()
     with open_reader(options.input, options.input_format, options.encoding) as reader:
-        rows = reader.rows()
-        sample = list(islice(rows, policy.sample_rows))
+        sample = list(islice(reader.rows(), policy.sample_rows))
         setup = _prepare(options, reader.header, [v for _, v in sample], reader.source)
-        if policy.k_anonymity is None:
-            return _write(options, setup, reader, chain(sample, rows), started, Counter())
-        before = _count_classes(options, setup, chain(sample, rows))
+        before: Counter[tuple[Any, ...]] = Counter()
+        if policy.k_anonymity is not None:
+            before = _count_classes(options, setup, reader)
+    # The sample was read through the table reader; each pass reads anew.
     with open_reader(options.input, options.input_format, options.encoding) as reader:
-        return _write(options, setup, reader, reader.rows(), started, before)
+        return _write(options, setup, reader, started, before)
 
 
 def _prepare(
@@ -235,7 +272,6 @@ def _write(
     options: ReleaseOptions,
     setup: _Setup,
     reader: Any,
-    rows: Iterator[tuple[int, list[Any]]],
     started: float,
     before: Counter[tuple[Any, ...]],
 ) -> ReleaseReport:
@@ -243,27 +279,43 @@ def _write(
     k = policy.k_anonymity.k if policy.k_anonymity else None
     small = frozenset(c for c, n in before.items() if k is not None and n < k)
     out_plans = [p for p in setup.plans if p.action != "drop"]
-    qi_positions = [i for i, p in enumerate(out_plans) if p.quasi_identifier]
+    header = [p.name for p in out_plans]
     totals = ChunkResult()
     after: Counter[tuple[Any, ...]] = Counter()
     progress = _Progress(options.progress, reader.size)
-    header = [p.name for p in out_plans]
+    out_format = format_of(options.output, options.output_format)
+    out_codec = (
+        ChunkCodec(out_format, "utf-8", str(options.output), tuple(header))
+        if out_format in TEXT_FORMATS
+        else None
+    )
     try:
-        with open_writer(
-            options.output, header, options.output_format, _arrow_types(reader, out_plans)
-        ) as writer:
-            for result in ordered_map(
-                _transform,
-                _chunks(rows),
+        with (
+            open_writer(
+                options.output, header, out_format, _arrow_types(reader, out_plans)
+            ) as writer,
+            _source(options, reader) as (chunks, consumed, codec),
+        ):
+            for text, result in ordered_map(
+                _work,
+                chunks,
                 workers=options.workers,
                 initializer=_init_worker,
-                initargs=((*setup.worker_args, small), setup.needs_analyzer),
+                initargs=(
+                    (*setup.worker_args, small),
+                    setup.needs_analyzer,
+                    codec,
+                    out_codec,
+                    header,
+                ),
             ):
-                writer.write_rows(result.rows)
+                if text is None:
+                    writer.write_rows(result.rows)
+                else:
+                    writer.write_text(text, rows=result.rows_in - sum(result.suppressed.values()))
                 merge(totals, result)
-                if qi_positions:
-                    after.update(tuple(r[i] for i in qi_positions) for r in result.rows)
-                progress.update(totals.rows_in, reader.bytes_read)
+                after.update(result.qi)
+                progress.update(totals.rows_in, consumed())
             progress.update(totals.rows_in, reader.size, final=True)
             report = ReleaseReport.build(
                 options=options, plans=setup.plans, totals=totals,
@@ -284,19 +336,18 @@ def _write(
     return report
 
 
-def _count_classes(
-    options: ReleaseOptions, setup: _Setup, rows: Iterator[Any]
-) -> Counter[tuple[Any, ...]]:
+def _count_classes(options: ReleaseOptions, setup: _Setup, reader: Any) -> Counter[tuple[Any, ...]]:
     """First pass of k-anonymity: the size of each quasi-identifier class."""
     counts: Counter[tuple[Any, ...]] = Counter()
-    for result in ordered_map(
-        _transform_qi,
-        _chunks(rows),
-        workers=options.workers,
-        initializer=_init_worker,
-        initargs=((*setup.worker_args, frozenset()), setup.needs_analyzer),
-    ):
-        counts.update(result.qi)
+    with _source(options, reader) as (chunks, _, codec):
+        for _, result in ordered_map(
+            _work_qi,
+            chunks,
+            workers=options.workers,
+            initializer=_init_worker,
+            initargs=((*setup.worker_args, frozenset()), setup.needs_analyzer, codec, None, []),
+        ):
+            counts.update(result.qi)
     return counts
 
 

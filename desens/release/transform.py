@@ -62,6 +62,8 @@ class ChunkResult:
     """What one chunk produced."""
 
     rows: list[Row] = field(default_factory=list)
+    #: quasi-identifier class of each output row (or, with ``qi_only``, each
+    #: row that would be output)
     qi: list[tuple[Any, ...]] = field(default_factory=list)
     rows_in: int = 0
     suppressed: Counter[str] = field(default_factory=Counter)
@@ -136,20 +138,30 @@ class RowTransformer:
                 result.suppressed["withheld"] += 1
                 continue
             kept.append(values)
-        plans = self.out_plans if not qi_only else [self.out_plans[i] for i in self._qi]
+        if qi_only:
+            # The quasi-identifiers, and the columns that can suppress a whole
+            # record: a record suppressed in the second pass must not count
+            # towards a class in the first, or a class can end up below k.
+            needed = [
+                i for i, p in enumerate(self.out_plans) if i in self._qi or _suppresses_records(p)
+            ]
+            plans = [self.out_plans[i] for i in needed]
+            qi_positions = [needed.index(i) for i in self._qi]
+        else:
+            plans, qi_positions = self.out_plans, self._qi
         columns = {p.index: self._column(p, kept, result) for p in plans}
         for n in range(len(kept)):
             out = [columns[p.index][n] for p in plans]
             if any(is_suppressed(v) and v.scope == "record" for v in out):
                 result.suppressed["operator"] += 1
                 continue
-            qi = tuple(out[i] for i in self._qi) if not qi_only else tuple(out)
+            qi = tuple(out[i] for i in qi_positions)
             if qi in self.small_classes:
                 result.suppressed["k-anonymity"] += 1
                 continue
-            if qi_only:
+            if qi_only or self._qi:
                 result.qi.append(qi)
-            else:
+            if not qi_only:
                 result.rows.append(out)
         if not qi_only and self.residual is not None:
             self._residual_scan(result)
@@ -263,6 +275,11 @@ class RowTransformer:
         for n, (column, value, _) in enumerate(owners):
             if n not in dirty:
                 self._clean[column].add(value)
+
+
+def _suppresses_records(plan: ColumnPlan) -> bool:
+    op = plan.operator
+    return op is not None and op.name == "suppress" and getattr(op.params, "scope", "") == "record"
 
 
 def merge(into: ChunkResult, other: ChunkResult) -> None:
