@@ -60,8 +60,11 @@ def run_cli(mb: float, entities: str | None, workers: int) -> dict[str, float]:
     start = time.perf_counter()
     feeder = threading.Thread(target=feed)
     feeder.start()
-    out, _ = proc.communicate()
-    feeder.join()
+    feeder.join()  # the feeder closes stdin; communicate() would close it under the feeder
+    assert proc.stdout is not None
+    with proc.stdout:
+        out = proc.stdout.read()
+    proc.wait()
     seconds = time.perf_counter() - start
     peak_kb, status = map(int, out.split())
     if status != 0:

@@ -65,6 +65,14 @@ __all__ = [
 DataClass = Literal["open", "open-conditional", "share", "custom"]
 
 
+class _LocatedError(ValueError):
+    """A model-level error that knows which key it is about (for its line number)."""
+
+    def __init__(self, message: str, loc: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -183,13 +191,16 @@ class Policy(_Frozen):
     @model_validator(mode="after")
     def _columns_unique(self) -> Policy:
         seen: set[str] = set()
-        for rule in self.columns:
+        for index, rule in enumerate(self.columns):
             for header in rule.headers:
                 if header in seen:
-                    raise ValueError(f"column {header!r} is declared twice")
+                    raise _LocatedError(f"column {header!r} is declared twice", ("columns", index))
                 seen.add(header)
         if self.k_anonymity and not any(r.quasi_identifier for r in self.columns):
-            raise ValueError("k_anonymity needs at least one column with quasi_identifier: true")
+            raise _LocatedError(
+                "k_anonymity needs at least one column with quasi_identifier: true",
+                ("k_anonymity",),
+            )
         return self
 
     def operator_for(self, entity: str) -> OperatorSpec:
@@ -284,9 +295,9 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_input=False, include_url=False):
-            loc = tuple(
-                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-            )
+            cause = err.get("ctx", {}).get("error")
+            loc = cause.loc if isinstance(cause, _LocatedError) else err["loc"]
+            loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
             lineno = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), 1)
             problems.append(f"{source}:{lineno}: {_dotted(loc)}: {_message(err['msg'])}")
         raise PolicyError("\n".join(problems)) from None

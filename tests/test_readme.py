@@ -33,3 +33,20 @@ def test_every_entity_is_documented() -> None:
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert [e for e in ENTITIES if f"`{e}`" not in readme] == []
+
+
+def test_every_subcommand_is_documented() -> None:
+    from desens.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert sub.choices, "no subcommands registered"
+    assert [name for name in sub.choices if f"desens {name}" not in readme] == []
+
+
+def test_key_environment_variables_are_documented() -> None:
+    from desens.keys import ENV_KEY, ENV_KEYRING
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"`{ENV_KEYRING}`" in readme and f"`{ENV_KEY}`" in readme

@@ -1,8 +1,14 @@
 """The ``desens`` command line.
 
-``desens analyze`` finds personal data in text; later subcommands (anonymize,
-release, serve) plug into :func:`build_parser` the same way. Exit status: 0 on
-success, 1 when the input is bad, 2 for a usage or configuration error.
+``desens analyze`` finds personal data in text, ``desens anonymize`` applies a
+policy to text, ``desens release`` to a table (with a report), ``desens
+reidentify`` reverses the reversible operators with the key, ``desens keys``
+and ``desens policies`` manage key rings and policies. Each subcommand is a
+module with ``register(sub)`` and ``run(args)``.
+
+Exit status: 0 on success, 1 when the input is bad, 2 for a usage,
+configuration or key error, 3 when ``release`` withheld its output because the
+residual scan found personal data.
 """
 
 from __future__ import annotations
@@ -12,8 +18,8 @@ import sys
 from collections.abc import Sequence
 
 from desens import __version__
-from desens.cli import analyze
-from desens.errors import ConfigError, InputError
+from desens.cli import analyze, anonymize, keys, policies, reidentify, release
+from desens.errors import ConfigError, InputError, KeyError_
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_USAGE", "build_parser", "main"]
 
@@ -29,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"desens {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    analyze.register(sub)
+    for module in (analyze, anonymize, release, reidentify, keys, policies):
+        module.register(sub)
     return parser
 
 
@@ -38,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
-    except ConfigError as exc:
+    except (ConfigError, KeyError_) as exc:
         print(f"desens: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except InputError as exc:

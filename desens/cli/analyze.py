@@ -21,18 +21,22 @@ only when the run succeeds (temporary file, then rename).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from desens.analyzer import DEFAULT_THRESHOLD, DesensAnalyzer, build_analyzer
-from desens.atomic import atomic_output
-from desens.errors import BadRecordError, ConfigError
-from desens.parallel import ordered_map
-from desens.records import JsonRecord, TextLine, read_jsonl, read_lines
+from desens.cli._common import (
+    chunked,
+    good_records,
+    open_input,
+    open_output,
+    paired,
+    positive_int,
+)
+from desens.errors import ConfigError
+from desens.records import TextLine, read_lines
 from recognizers import ENTITIES
 
 __all__ = ["register", "run"]
@@ -65,9 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_THRESHOLD,
         help=f"minimum score, 0-1 (default: {DEFAULT_THRESHOLD})",
     )
-    p.add_argument("--workers", type=_positive_int, default=1, help="processes (default: 1)")
+    p.add_argument("--workers", type=positive_int, default=1, help="processes (default: 1)")
     p.add_argument(
-        "--batch-size", type=_positive_int, default=256, help="records per batch (default: 256)"
+        "--batch-size", type=positive_int, default=256, help="records per batch (default: 256)"
     )
     p.add_argument(
         "--on-error",
@@ -93,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jsonl and args.format == "table":
         raise ConfigError("--format table is for plain text; --jsonl output is always JSONL")
     source = "<stdin>" if args.path == "-" else args.path
-    with _open_input(args.path) as raw, _open_output(args.output) as out:
+    with open_input(args.path) as raw, open_output(args.output) as out:
         fmt = args.format or ("table" if args.output is None and out.isatty() else "json")
         if args.jsonl:
             skipped = _run_jsonl(args, raw, source, out)
@@ -103,31 +107,6 @@ def run(args: argparse.Namespace) -> int:
     if skipped:
         print(f"desens: {skipped} bad record(s) skipped", file=sys.stderr)
     return 0
-
-
-@contextlib.contextmanager
-def _open_input(path: str) -> Iterator[IO[bytes]]:
-    if path == "-":
-        yield sys.stdin.buffer
-        return
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    with fh:
-        yield fh
-
-
-@contextlib.contextmanager
-def _open_output(path: str | None) -> Iterator[IO[str]]:
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        with atomic_output(path, newline="\n") as fh:
-            yield fh
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _init_worker(entities: Sequence[str] | None, threshold: float) -> None:
@@ -143,54 +122,24 @@ def _analyzed(
     args: argparse.Namespace, chunks: Iterator[list[Any]]
 ) -> Iterator[tuple[list[Any], list[list[Finding]]]]:
     """Pair each chunk of records with its findings, in order."""
-    in_flight: deque[list[Any]] = deque()
-
-    def texts() -> Iterator[list[str]]:
-        for chunk in chunks:
-            in_flight.append(chunk)
-            yield [item.text for item in chunk]
-
-    for findings in ordered_map(
+    return paired(
         _analyze_chunk,
-        texts(),
+        chunks,
         workers=args.workers,
         initializer=_init_worker,
         initargs=(args.entities, args.threshold),
-    ):
-        yield in_flight.popleft(), findings
-
-
-def _chunked(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    )
 
 
 def _run_jsonl(args: argparse.Namespace, raw: IO[bytes], source: str, out: IO[str]) -> int:
-    skipped = 0
-
-    def good_records() -> Iterator[JsonRecord]:
-        nonlocal skipped
-        for item in read_jsonl(raw, source, args.text_field):
-            if isinstance(item, BadRecordError):
-                if args.on_error == "fail":
-                    raise item
-                skipped += 1
-                print(f"desens: warning: {item}; record skipped", file=sys.stderr)
-                continue
-            yield item
-
-    for records, findings in _analyzed(args, _chunked(good_records(), args.batch_size)):
-        for record, found in zip(records, findings, strict=True):
+    skipped = [0]
+    records = good_records(raw, source, args.text_field, args.on_error, skipped)
+    for chunk, findings in _analyzed(args, chunked(records, args.batch_size)):
+        for record, found in zip(chunk, findings, strict=True):
             obj = dict(record.obj)
             obj["entities"] = [_finding(f, record.text, args.show_text) for f in found]
             out.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    return skipped
+    return skipped[0]
 
 
 def _run_text(
@@ -204,7 +153,7 @@ def _run_text(
     else:
         out.write("[")
     lines: Iterator[TextLine] = read_lines(raw, source)
-    for chunk, findings in _analyzed(args, _chunked(lines, args.batch_size)):
+    for chunk, findings in _analyzed(args, chunked(lines, args.batch_size)):
         for line, found in zip(chunk, findings, strict=True):
             for entity, start, end, score in found:
                 if table:
@@ -257,14 +206,4 @@ def _unit_float(value: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     if not 0.0 <= number <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
-    return number
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return number

@@ -1,0 +1,171 @@
+"""Pieces shared by the subcommands: input and output, batching, key rings.
+
+Every subcommand reads its input as bytes (a path or ``-`` for stdin), writes
+its output atomically (``-o``) or to stdout, and hands records to worker
+processes in ordered batches, so the output is the same with any number of
+workers and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from desens.atomic import atomic_output
+from desens.errors import BadRecordError, ConfigError
+from desens.keys import ENV_KEY, ENV_KEYRING, KeyRing
+from desens.parallel import ordered_map
+from desens.records import JsonRecord, read_jsonl
+
+__all__ = [
+    "add_keyring_argument",
+    "check_output",
+    "chunked",
+    "good_records",
+    "keyring_from",
+    "open_input",
+    "open_output",
+    "paired",
+    "positive_int",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@contextlib.contextmanager
+def open_input(path: str) -> Iterator[IO[bytes]]:
+    """The input as a binary stream: the file at ``path``, or stdin for ``-``."""
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    with fh:
+        yield fh
+
+
+@contextlib.contextmanager
+def open_output(path: str | None) -> Iterator[IO[str]]:
+    """A text stream to write to: stdout, or ``path`` written atomically."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        with atomic_output(path, newline="\n") as fh:
+            yield fh
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of ``size`` items (the last one shorter), in order."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def paired(
+    fn: Callable[[list[str]], R],
+    chunks: Iterable[list[Any]],
+    *,
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...],
+) -> Iterator[tuple[list[Any], R]]:
+    """Pair each chunk of records with ``fn`` of their texts, in order.
+
+    Only the texts (each record's ``.text``) travel to the workers; the
+    records wait here, at most ``2 * workers`` chunks of them.
+    """
+    in_flight: deque[list[Any]] = deque()
+
+    def texts() -> Iterator[list[str]]:
+        for chunk in chunks:
+            in_flight.append(chunk)
+            yield [item.text for item in chunk]
+
+    for result in ordered_map(
+        fn, texts(), workers=workers, initializer=initializer, initargs=initargs
+    ):
+        yield in_flight.popleft(), result
+
+
+def good_records(
+    raw: IO[bytes], source: str, text_field: str, on_error: str, skipped: list[int]
+) -> Iterator[JsonRecord]:
+    """The usable JSONL records; a bad one stops the run or (``skip``) is reported.
+
+    ``skipped[0]`` counts the records skipped.
+    """
+    for item in read_jsonl(raw, source, text_field):
+        if isinstance(item, BadRecordError):
+            if on_error == "fail":
+                raise item
+            skipped[0] += 1
+            print(f"desens: warning: {item}; record skipped", file=sys.stderr)
+            continue
+        yield item
+
+
+def add_keyring_argument(p: argparse.ArgumentParser) -> None:
+    """Add ``--keyring PATH``."""
+    p.add_argument(
+        "--keyring",
+        metavar="PATH",
+        help=f"key-ring file (default: ${ENV_KEYRING}, or a base64 key in ${ENV_KEY})",
+    )
+
+
+def keyring_from(path: str | None, environ: Mapping[str, str] | None = None) -> KeyRing | None:
+    """The key ring of ``--keyring``, else of the environment, else None.
+
+    Raises:
+        MissingKeyError: the named file or the environment's key is unusable.
+    """
+    if path is not None:
+        return KeyRing.load(Path(path))
+    env = os.environ if environ is None else environ
+    if env.get(ENV_KEYRING, "").strip() or env.get(ENV_KEY, "").strip():
+        return KeyRing.from_env(env)
+    return None
+
+
+def check_output(path: Path, *inputs: str | Path) -> None:
+    """Refuse an output that overwrites an input or lies in a missing folder.
+
+    Raises:
+        ConfigError: with what to do.
+    """
+    for source in inputs:
+        if str(source) != "-" and Path(source).resolve() == path.resolve():
+            raise ConfigError(f"the output {path} must not be the input file")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"cannot write {path}: the folder {folder} is not writable")
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return number

@@ -1,0 +1,74 @@
+"""``desens reidentify``: restore released data with the key it was released with.
+
+Reverses ``encrypt`` tokens (``enc:<key id>:...``) in any cell, JSONL string
+or line of text, and ``fpe`` in the columns the policy declares with it (see
+:mod:`desens.release.reidentify`). Prints which key id(s) it used. A wrong or
+missing key is an error (exit status 2) and nothing is written. The output is
+personal data again: keep it where the original is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desens.cli._common import add_keyring_argument, check_output, keyring_from
+from desens.errors import ConfigError, MissingKeyError
+from desens.policy import read_policy
+from desens.release.reidentify import reidentify_file
+from desens.tables import FORMATS
+
+__all__ = ["register", "run"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``reidentify`` subcommand."""
+    p = sub.add_parser(
+        "reidentify",
+        help="reverse encrypt and fpe with the key",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    p.add_argument("input", help="released table, JSONL or text file")
+    p.add_argument("--policy", required=True, help="the policy the data was released with")
+    p.add_argument("-o", "--output", required=True, help="where the restored data goes")
+    p.add_argument(
+        "--format",
+        choices=(*FORMATS, "text"),
+        help="input format (default: by extension; .txt is text)",
+    )
+    p.add_argument("--encoding", help="CSV/TSV input encoding (default: detected)")
+    add_keyring_argument(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``desens reidentify``."""
+    source, output = Path(args.input), Path(args.output)
+    check_output(output, source)
+    if not source.is_file():
+        raise ConfigError(f"cannot read {source}: no such file")
+    policy = read_policy(args.policy)
+    keys = keyring_from(args.keyring)
+    if keys is None:
+        raise MissingKeyError(
+            "reidentify needs the key ring the data was released with: pass --keyring "
+            "or set DESENS_KEYRING (or DESENS_KEY)"
+        )
+    fmt = args.format
+    result = reidentify_file(
+        source,
+        output,
+        policy,
+        keys,
+        fmt=fmt,
+        output_format=fmt if fmt != "text" else None,
+        encoding=args.encoding,
+    )
+    used = ", ".join(sorted(result.key_ids)) or "none (nothing to reverse)"
+    print(
+        f"desens: {result.rows} record(s), {result.tokens} token(s) and "
+        f"{result.fpe_values} fpe value(s) reversed with key id(s): {used}",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,404 @@
+"""`desens release` and `desens reidentify` run as a user runs them.
+
+Subprocess runs are the slow part (~2 s each, the analyzer loads), so the
+main releases run once per session in ``released`` and the tests read their
+outputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from cli_support import HEADER, People, Run, desens, desens_all, make_people
+
+from desens.keys import KeyRing
+from desens.operators import DecryptParams, decrypt
+
+
+def read_csv(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=delimiter))
+
+
+def assert_no_values(people: People, *texts: str) -> None:
+    """No ID, phone or name of the table appears in any message or report."""
+    for text in texts:
+        leaked = [v for v in people.sensitive_values() if v in text]
+        assert leaked == [], f"sensitive values in output text: {len(leaked)}"
+
+
+@dataclass
+class Released:
+    run: Run
+    output: Path
+    report: dict
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        return read_csv(self.output)
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory: pytest.TempPathFactory, people: People) -> dict[str, Path]:
+    """The input files: a UTF-8-with-BOM CSV and a GBK CSV (half the same people)."""
+    root = tmp_path_factory.mktemp("in")
+    bom = root / "people.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + people.csv_text().encode("utf-8"))
+    other = People(people.rows[::2] + make_people(8, 0, seed=99, start=100).rows)
+    gbk = root / "people-gbk.csv"
+    gbk.write_bytes(other.csv_text().encode("gbk"))
+    return {"bom": bom, "gbk": gbk}
+
+
+@pytest.fixture(scope="session")
+def released(
+    tmp_path_factory: pytest.TempPathFactory, files: dict[str, Path], keyring: Path
+) -> dict[str, Released]:
+    out = tmp_path_factory.mktemp("out")
+    runs = {
+        "open": (files["bom"], "open"),
+        "open-conditional": (files["bom"], "open-conditional"),
+        "share": (files["bom"], "share"),
+        "gbk": (files["gbk"], "open-conditional"),
+    }
+    results = desens_all(
+        *(
+            ["release", src, "--policy", policy, "-o", out / f"{label}.csv", "--keyring", keyring]
+            for label, (src, policy) in runs.items()
+        )
+    )
+    done = {}
+    for label, run in zip(runs, results, strict=True):
+        assert run.returncode == 0, run.stderr
+        report = json.loads((out / f"{label}.csv.report.json").read_text(encoding="utf-8"))
+        done[label] = Released(run, out / f"{label}.csv", report)
+    return done
+
+
+def test_open_masks_generalizes_and_enforces_k(released: dict[str, Released], people: People):
+    r = released["open"]
+    rows = r.rows
+    assert list(rows[0]) == [h for h in HEADER if h != "手机"]  # suppressed: column dropped
+    assert {row["姓名"] for row in rows} == {"***"}
+    assert {row["身份证号"] for row in rows} == {"30-39", "40-49"}  # age bands on 2026-01-01
+    assert {row["出生日期"] for row in rows} == {"1985", "1995"}
+    assert {row["住址"] for row in rows} == {"广东省江门市"}
+    for row in rows:
+        assert re.fullmatch(r"来电反映噪音问题，回访电话15\d\*{4}\d{4}，已转办。", row["备注"])
+    # the three people born in 1960 form classes smaller than k=5 and are suppressed
+    assert len(rows) == 48
+    assert {row["编号"] for row in rows} == {f"A{i:04d}" for i in range(48)}
+    k = r.report["k_anonymity"]
+    assert k["k_required"] == 5 and k["satisfied"] is True
+    assert k["smallest_class"] >= 5
+    assert k["rows_at_risk_before"] == 3
+    assert r.report["suppressed"] == {"withheld": 0, "operator": 0, "k-anonymity": 3}
+    assert r.report["residual_scan"]["passed"] is True
+    assert r.report["residual_scan"]["total"] == 0
+    assert r.report["input"]["encoding"] == "utf-8"
+    assert r.report["key_id"] == "k1"
+    assert "k-anonymity: k=5, smallest class 12" in r.run.stderr
+    assert_no_values(people, r.run.stderr, json.dumps(r.report, ensure_ascii=False))
+
+
+def test_open_conditional_hashes_join_across_two_files(
+    released: dict[str, Released], people: People
+):
+    a = {row["编号"]: row for row in released["open-conditional"].rows}
+    b = {row["编号"]: row for row in released["gbk"].rows}
+    shared = sorted(set(a) & set(b))
+    assert len(shared) == 26  # every second person of the first file
+    for key in shared:
+        for column in ("姓名", "身份证号", "手机"):
+            assert a[key][column] == b[key][column]
+    ids = [row["身份证号"] for row in a.values()]
+    assert all(re.fullmatch(r"id_[0-9a-f]{16}", v) for v in ids)
+    assert len(set(ids)) == len(people.rows)
+    assert all(re.fullmatch(r"tel_[0-9a-f]{16}", row["手机"]) for row in a.values())
+    assert {row["出生日期"][:4] for row in a.values()} == {"1960", "1985", "1995"}
+    assert all(re.fullmatch(r"\d{4}-\d{2}", row["出生日期"]) for row in a.values())
+    assert {row["住址"] for row in a.values()} == {"广东省江门市蓬江区"}
+    report = released["gbk"].report
+    assert report["input"]["encoding"] == "gb18030"
+    assert report["key_id"] == "k1"
+    for r in (released["open-conditional"], released["gbk"]):
+        assert_no_values(people, r.run.stderr, json.dumps(r.report, ensure_ascii=False))
+
+
+def test_share_encrypts_and_reidentify_restores(
+    released: dict[str, Released], people: People, keyring: Path, tmp_path: Path
+):
+    r = released["share"]
+    rows = r.rows
+    ring = KeyRing.load(keyring)
+    for row, original in zip(rows, people.rows, strict=True):
+        for column in ("姓名", "身份证号", "手机"):
+            assert row[column].startswith("enc:k1:")
+            assert decrypt(row[column], DecryptParams(), ring) == original[HEADER.index(column)]
+        assert row["住址"] == original[HEADER.index("住址")]  # kept
+        assert "enc:k1:" in row["备注"]
+    back = tmp_path / "back.csv"
+    run = desens("reidentify", r.output, "--policy", "share", "-o", back, "--keyring", keyring)
+    assert run.returncode == 0, run.stderr
+    assert "key id(s): k1" in run.stderr
+    assert [list(row.values()) for row in read_csv(back)] == people.rows
+    assert_no_values(people, r.run.stderr, run.stderr, json.dumps(r.report, ensure_ascii=False))
+
+
+def test_reidentify_with_wrong_key_writes_nothing(
+    released: dict[str, Released], people: People, tmp_path: Path
+):
+    other = tmp_path / "other.json"
+    assert desens("keys", "new", other).returncode == 0
+    back = tmp_path / "back.csv"
+    run = desens(
+        "reidentify", released["share"].output, "--policy", "share", "-o", back,
+        "--keyring", other,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "does not decrypt" in run.stderr and "key 'k1'" in run.stderr
+    assert not back.exists()
+    assert list(tmp_path.glob(".back.csv*")) == []
+    assert_no_values(people, run.stderr)
+
+
+@pytest.mark.parametrize("policy", ["share", "open-conditional", "open"])
+def test_missing_key_is_an_error_before_any_output(
+    policy: str, files: dict[str, Path], tmp_path: Path
+):
+    out = tmp_path / "out.csv"
+    run = desens("release", files["bom"], "--policy", policy, "-o", out)
+    assert run.returncode == 2
+    assert "need a key" in run.stderr and "DESENS_KEYRING" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_formats_in_and_out_give_the_same_rows(
+    released: dict[str, Released], people: People, keyring: Path, tmp_path: Path
+):
+    tsv = tmp_path / "people.tsv"
+    tsv.write_text(people.csv_text("\t"), encoding="utf-8")
+    jsonl = tmp_path / "people.jsonl"
+    jsonl.write_text(
+        "".join(
+            json.dumps(dict(zip(HEADER, row, strict=True)), ensure_ascii=False) + "\n"
+            for row in people.rows
+        ),
+        encoding="utf-8",
+    )
+    parquet = tmp_path / "people.parquet"
+    pq.write_table(
+        pa.table({h: [row[i] for row in people.rows] for i, h in enumerate(HEADER)}), parquet
+    )
+    expected = released["open-conditional"].rows
+    cases = [(tsv, "out.parquet"), (parquet, "out.jsonl"), (jsonl, "out.tsv")]
+    runs = desens_all(
+        *(
+            ["release", src, "--policy", "open-conditional", "-o", tmp_path / name,
+             "--keyring", keyring]
+            for src, name in cases
+        )
+    )  # fmt: skip
+    assert [r.returncode for r in runs] == [0, 0, 0], [r.stderr for r in runs]
+    got = {
+        "parquet": pq.read_table(tmp_path / "out.parquet").to_pylist(),
+        "jsonl": [
+            json.loads(line)
+            for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+        ],
+        "tsv": read_csv(tmp_path / "out.tsv", "\t"),
+    }
+    for fmt, rows in got.items():
+        assert rows == expected, fmt
+
+
+def test_format_option_overrides_the_extension(keyring: Path, people: People, tmp_path: Path):
+    src = tmp_path / "people.data"
+    src.write_text(people.csv_text("\t"), encoding="utf-8")
+    out = tmp_path / "out.txt"
+    run = desens(
+        "release", src, "--input-format", "tsv", "--format", "jsonl", "--policy",
+        "open-conditional", "-o", out, "--keyring", keyring,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert list(first) == HEADER
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in text)
+
+
+def test_withhold_leaves_out_exactly_the_listed_subjects(
+    files: dict[str, Path], people: People, keyring: Path, tmp_path: Path
+):
+    ids = people.column("身份证号")
+    with_x = [i for i, v in enumerate(ids) if v.endswith("X")]
+    plain = [i for i, v in enumerate(ids) if not v.endswith("X")]
+    assert with_x, "the synthetic table needs an ID ending in X"
+    chosen = [with_x[0], plain[0], plain[5]]
+    listing = tmp_path / "withhold.txt"
+    listing.write_text(
+        "\n".join([ids[chosen[0]].lower(), _fullwidth(ids[chosen[1]]), f"  {ids[chosen[2]]} ", ""]),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    run = desens(
+        "release", files["bom"], "--policy", "open-conditional", "-o", out,
+        "--withhold", listing, "--keyring", keyring,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    kept = [row["编号"] for row in read_csv(out)]
+    assert kept == [f"A{i:04d}" for i in range(len(ids)) if i not in chosen]
+    report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
+    assert report["suppressed"]["withheld"] == 3
+    assert report["output"]["rows"] == len(ids) - 3
+    assert "withheld 3" in run.stderr
+    assert_no_values(people, run.stderr, json.dumps(report, ensure_ascii=False))
+
+
+def test_two_workers_give_identical_output(
+    released: dict[str, Released], files: dict[str, Path], keyring: Path, tmp_path: Path
+):
+    labels = ("open", "open-conditional")
+    runs = desens_all(
+        *(
+            ["release", files["bom"], "--policy", label, "-o", tmp_path / f"{label}.csv",
+             "--workers", "2", "--keyring", keyring]
+            for label in labels
+        )
+    )  # fmt: skip
+    for label, run in zip(labels, runs, strict=True):
+        assert run.returncode == 0, run.stderr
+        assert (tmp_path / f"{label}.csv").read_bytes() == released[label].output.read_bytes()
+
+
+# -- failures: no output, a located message --------------------------------------
+
+MISSING_COLUMN = """\
+name: passports
+data_class: custom
+columns:
+  - name: 护照号
+    entity: CN_PASSPORT
+"""
+
+UNKNOWN_OPERATOR = """\
+name: typo
+data_class: custom
+entities:
+  PERSON: {operator: mask}
+columns:
+  - name: 姓名
+    operator: maskk
+"""
+
+LEAKY = """\
+name: leaky
+data_class: custom
+columns:
+  - name: 手机
+    operator: keep
+  - name: 身份证号
+    entity: CN_RESIDENT_ID
+    operator: mask
+  - names: [姓名, 备注]
+    operator: redact
+undeclared: keep
+"""
+
+
+def _bad_inputs(people: People, root: Path) -> dict[str, Path]:
+    lines = people.csv_text().splitlines(keepends=True)
+    ragged = root / "ragged.csv"
+    ragged.write_text("".join([*lines[:6], lines[6].rstrip("\n") + ",多余\n", *lines[7:]]))
+    undecodable = root / "undecodable.csv"
+    raw = [line.encode("utf-8") for line in lines]
+    raw[9] = raw[9].replace("噪".encode(), b"\xff\xfe", 1)
+    undecodable.write_bytes(b"".join(raw))
+    return {"ragged": ragged, "undecodable": undecodable}
+
+
+@pytest.mark.parametrize(
+    ("case", "extra", "status", "message"),
+    [
+        pytest.param(
+            "ragged", [], 1, r"ragged\.csv:7:9: 9 fields, but the header has 8", id="ragged-row"
+        ),
+        pytest.param(
+            "undecodable", [], 1, r"undecodable\.csv:10:8: bytes that are not valid utf-8",
+            id="undecodable-detected",
+        ),
+        pytest.param(
+            "undecodable", ["--encoding", "utf-8"], 1,
+            r"undecodable\.csv:10:8: bytes that are not valid utf-8; pass --encoding",
+            id="undecodable-declared",
+        ),
+        pytest.param(
+            "missing", [], 1,
+            r"people\.csv:1: declared column '护照号' is not in the header .*; fix the policy",
+            id="missing-declared-column",
+        ),
+        pytest.param(
+            "unknown", [], 2, r"typo\.yaml:7: columns\[0\]\.operator: unknown operator 'maskk'",
+            id="unknown-operator",
+        ),
+    ],
+)  # fmt: skip
+def test_bad_input_leaves_no_output(
+    case: str,
+    extra: list[str],
+    status: int,
+    message: str,
+    files: dict[str, Path],
+    people: People,
+    keyring: Path,
+    tmp_path: Path,
+):
+    inputs = _bad_inputs(people, tmp_path)
+    (tmp_path / "passports.yaml").write_text(MISSING_COLUMN, encoding="utf-8")
+    (tmp_path / "typo.yaml").write_text(UNKNOWN_OPERATOR, encoding="utf-8")
+    src, policy = {
+        "ragged": (inputs["ragged"], "open"),
+        "undecodable": (inputs["undecodable"], "open"),
+        "missing": (files["bom"], str(tmp_path / "passports.yaml")),
+        "unknown": (files["bom"], str(tmp_path / "typo.yaml")),
+    }[case]
+    out = tmp_path / "out" / "released.csv"
+    out.parent.mkdir()
+    run = desens("release", src, "--policy", policy, "-o", out, "--keyring", keyring, *extra)
+    assert run.returncode == status, run.stderr
+    assert re.search(message, run.stderr), run.stderr
+    assert run.stderr.startswith("desens: error: ")
+    assert list(out.parent.iterdir()) == []  # no output, no report, no temporary file
+    assert_no_values(people, run.stderr)
+
+
+def test_residual_scan_withholds_a_leaky_release(
+    files: dict[str, Path], people: People, tmp_path: Path
+):
+    policy = tmp_path / "leaky.yaml"
+    policy.write_text(LEAKY, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run = desens("release", files["bom"], "--policy", policy, "-o", out)
+    assert run.returncode == 3
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
+    residual = report["residual_scan"]
+    assert residual["passed"] is False
+    assert residual["findings"] == [
+        {"column": "手机", "entity": "PHONE_NUMBER", "count": len(people.rows)}
+    ]
+    assert residual["total"] == len(people.rows)
+    assert report["output_sha256"] is None
+    assert "residual scan: FAILED (手机: PHONE_NUMBER x51)" in run.stderr
+    assert "nothing was written" in run.stderr
+    assert_no_values(people, run.stderr, json.dumps(report, ensure_ascii=False))
