@@ -18,7 +18,7 @@ def _front_commands() -> list[str]:
 def test_readme_opens_with_exactly_two_commands() -> None:
     commands = _front_commands()
     assert len(commands) == 2
-    assert "desens analyze examples/" in commands[0]
+    assert "desens release examples/people.csv" in commands[0]
     assert "pytest" in commands[1]
 
 

@@ -144,8 +144,14 @@ def keyring_from(path: str | None, environ: Mapping[str, str] | None = None) -> 
     return None
 
 
-def check_output(path: Path, *inputs: str | Path) -> None:
+def check_output(path: Path, *inputs: str | Path, create_folder: bool = False) -> None:
     """Refuse an output that overwrites an input or lies in a missing folder.
+
+    Args:
+        path: the output file.
+        *inputs: files the output must not replace.
+        create_folder: make a missing folder (with its parents) instead of
+            refusing; for data outputs such as ``release -o out/people.csv``.
 
     Raises:
         ConfigError: with what to do.
@@ -154,6 +160,11 @@ def check_output(path: Path, *inputs: str | Path) -> None:
         if str(source) != "-" and Path(source).resolve() == path.resolve():
             raise ConfigError(f"the output {path} must not be the input file")
     folder = path.parent
+    if create_folder and not folder.exists():
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the folder {folder}: {exc.strerror}") from None
     if not folder.is_dir():
         raise ConfigError(f"cannot write {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):

@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``desens release``."""
     output = Path(args.output)
     report_path = Path(args.report) if args.report else default_report_path(output)
-    check_output(output, args.input)
-    check_output(report_path, args.input, output)
+    check_output(output, args.input, create_folder=True)
+    check_output(report_path, args.input, output, create_folder=True)
     options = ReleaseOptions(
         input=Path(args.input),
         output=output,
