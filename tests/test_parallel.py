@@ -30,6 +30,15 @@ def test_workers_keep_order_and_use_other_processes() -> None:
     assert os.getpid() not in {pid for pid, _ in out}
 
 
+def test_forked_workers_inherit_state_initialized_once() -> None:
+    _STATE.clear()
+    out = list(
+        ordered_map(_work, ([i] for i in range(20)), workers=2, initializer=_init, initargs=(5,))
+    )
+    assert [r for _, r in out] == [[i + 5] for i in range(20)]
+    assert _STATE == {"offset": 5}  # ran here, in the parent, before forking
+
+
 def test_input_is_consumed_lazily() -> None:
     consumed: list[int] = []
 
