@@ -23,11 +23,30 @@ from typing import IO, Any
 
 from desens.errors import BadRecordError
 
-__all__ = ["ChunkCodec", "RawChunk", "raw_chunks", "skip_header"]
+__all__ = ["ChunkCodec", "RawChunk", "check_decoded", "raw_chunks", "skip_header"]
 
 _BOM = b"\xef\xbb\xbf"
 _UNDECODED = re.compile("[\udc80-\udcff]")
 Row = list[Any]
+
+
+def check_decoded(values: Sequence[Any], source: str, line: int, encoding: str) -> None:
+    """Raise if a field holds bytes the encoding could not decode.
+
+    Text is decoded with ``errors="surrogateescape"``, so a bad byte becomes
+    a lone surrogate in its field, and the error can name row and column.
+    """
+    if _UNDECODED.search("\x00".join(v for v in values if isinstance(v, str))):
+        column = next(
+            i for i, v in enumerate(values, 1) if isinstance(v, str) and _UNDECODED.search(v)
+        )
+        raise BadRecordError(
+            source,
+            line,
+            f"bytes that are not valid {encoding.removesuffix('-sig')}; "
+            "pass --encoding (utf-8, gbk, gb18030) or re-export the file",
+            column=column,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,17 +180,7 @@ class ChunkCodec:
         return rows
 
     def _check_bytes(self, values: Sequence[Any], line: int) -> None:
-        if _UNDECODED.search("\x00".join(v for v in values if isinstance(v, str))):
-            column = next(
-                i for i, v in enumerate(values, 1) if isinstance(v, str) and _UNDECODED.search(v)
-            )
-            raise BadRecordError(
-                self.source,
-                line,
-                f"bytes that are not valid {self.encoding.removesuffix('-sig')}; "
-                "pass --encoding (utf-8, gbk, gb18030) or re-export the file",
-                column=column,
-            )
+        check_decoded(values, self.source, line, self.encoding)
 
     def format_rows(self, header: Sequence[str], rows: Sequence[Row]) -> str:
         """Rows as output text in this codec's format (UTF-8, one record a line)."""

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import IO, Any, Literal
 
 from desens.atomic import atomic_output
+from desens.chunks import check_decoded
 from desens.errors import BadRecordError, ConfigError, InputError
 
 __all__ = [
@@ -182,17 +183,7 @@ class TableReader(AbstractContextManager["TableReader"]):
         self._check_header()
 
     def _check_bytes(self, values: Sequence[Any], line: int) -> None:
-        if _UNDECODED.search("\x00".join(v for v in values if isinstance(v, str))):
-            column = next(
-                i for i, v in enumerate(values, 1) if isinstance(v, str) and _UNDECODED.search(v)
-            )
-            raise BadRecordError(
-                self.source,
-                line,
-                f"bytes that are not valid {self.encoding_label}; "
-                "pass --encoding (utf-8, gbk, gb18030) or re-export the file",
-                column=column,
-            )
+        check_decoded(values, self.source, line, self.encoding or "")
 
     def _next_csv(self) -> list[str] | None:
         try:

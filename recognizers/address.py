@@ -153,14 +153,7 @@ class CnAddressRecognizer(BatchPatternRecognizer):
     ]
 
     def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
-        kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
-            context=list(self.CONTEXT),
-            supported_language=supported_language,
-            **kw,
-        )
+        super().__init__(supported_language, **kw)
         # Chains are found with the stdlib engine (2-3x faster on this pattern;
         # same matches, tested) and broken into components with ``regex``,
         # which keeps every capture of a repeated group.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
 
 import regex
 from presidio_analyzer import (
@@ -52,7 +53,28 @@ class JoinedTexts:
 
 
 class BatchPatternRecognizer(PatternRecognizer):
-    """A presidio ``PatternRecognizer`` with a batched ``analyze_batch``."""
+    """A presidio ``PatternRecognizer`` for Chinese with a batched ``analyze_batch``.
+
+    Subclasses declare ``ENTITY``, ``PATTERNS`` and ``CONTEXT`` on the class;
+    patterns are case-sensitive unless a subclass passes other flags (presidio
+    matches case-insensitively by default, which would let ``e12345678`` pass
+    for a passport).
+    """
+
+    ENTITY: ClassVar[str]
+    PATTERNS: ClassVar[list[Pattern]]
+    CONTEXT: ClassVar[list[str]] = []
+
+    def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
+        kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
+        super().__init__(
+            supported_entity=self.ENTITY,
+            # copies: presidio caches compiled regexes on Pattern objects
+            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
+            context=list(self.CONTEXT),
+            supported_language=supported_language,
+            **kw,
+        )
 
     def _pattern_regex(self, pattern: Pattern, flags: int | None) -> regex.Pattern[str]:
         cache: dict[tuple[str, int], regex.Pattern[str]] = self.__dict__.setdefault(

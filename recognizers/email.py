@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import regex
 from presidio_analyzer import Pattern
 
 from recognizers.batch import BatchPatternRecognizer
@@ -58,16 +57,6 @@ class EmailAddressRecognizer(BatchPatternRecognizer):
         "e-mail",
         "mail",
     ]
-
-    def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
-        kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
-            context=list(self.CONTEXT),
-            supported_language=supported_language,
-            **kw,
-        )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Reject structurally impossible addresses; otherwise keep the base score.

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import regex
 from presidio_analyzer import Pattern
 
 from recognizers.batch import BatchPatternRecognizer
@@ -46,16 +45,6 @@ class IpAddressRecognizer(BatchPatternRecognizer):
         Pattern("ipv6", _IPV6, 0.6),
     ]
     CONTEXT: ClassVar[list[str]] = ["IP", "IP地址", "ip地址", "登录IP", "访问IP", "IPv4", "IPv6"]
-
-    def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
-        kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
-            context=list(self.CONTEXT),
-            supported_language=supported_language,
-            **kw,
-        )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Drop candidates :mod:`ipaddress` rejects, and a bare ``::``.

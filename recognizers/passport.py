@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import regex
 from presidio_analyzer import Pattern
 
 from recognizers.batch import BatchPatternRecognizer
@@ -42,13 +41,3 @@ class CnPassportRecognizer(BatchPatternRecognizer):
         "出入境",
         "证件号码",
     ]
-
-    def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
-        kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
-            context=list(self.CONTEXT),
-            supported_language=supported_language,
-            **kw,
-        )

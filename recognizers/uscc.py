@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import regex
 from presidio_analyzer import Pattern
 
 from recognizers.batch import BatchPatternRecognizer
@@ -55,16 +54,6 @@ class CnUsccRecognizer(BatchPatternRecognizer):
         "组织机构代码",
         "营业执照",
     ]
-
-    def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
-        kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
-            context=list(self.CONTEXT),
-            supported_language=supported_language,
-            **kw,
-        )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Confirm the code by its check characters and structure.
