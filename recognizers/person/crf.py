@@ -1,0 +1,172 @@
+"""Batched linear-chain CRF decoding in numpy.
+
+The tagger labels every character O, B, I, E or S (outside, begin, inside, end,
+single-character name). :class:`LinearChainCrf` holds the weights (a hashed
+feature table and a transition matrix) and decodes many character sequences at
+once: sequences are padded to equal length, and each time step of Viterbi and
+of forward-backward is one numpy operation over the whole batch.
+
+A span's confidence is its marginal probability under the CRF: the total
+probability of all labelings that tag exactly that span as one name, computed
+with forward-backward (``alpha[start, B] · path · beta[end, E] / Z``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["BEGIN", "END", "INSIDE", "LABELS", "OUT", "SINGLE", "LinearChainCrf"]
+
+#: Label order used by the weight matrices.
+LABELS = ("O", "B", "I", "E", "S")
+OUT, BEGIN, INSIDE, END, SINGLE = range(5)
+_NEG = -1.0e4  # a "forbidden" score that still keeps logsumexp finite
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+def _allowed() -> npt.NDArray[np.bool_]:
+    ok = np.zeros((5, 5), dtype=bool)
+    for a in (OUT, END, SINGLE):
+        ok[a, [OUT, BEGIN, SINGLE]] = True
+    for a in (BEGIN, INSIDE):
+        ok[a, [INSIDE, END]] = True
+    return ok
+
+
+@dataclass
+class LinearChainCrf:
+    """Weights of a trained tagger and batched decoding.
+
+    Attributes:
+        state: ``(2**bits, 5)`` float32; row ``f`` holds the per-label weights
+            of hashed feature id ``f``.
+        transition: ``(5, 5)`` float32, ``transition[a, b]`` scores label
+            ``a`` followed by ``b``; forbidden BIOES transitions are masked.
+    """
+
+    state: FloatArray
+    transition: FloatArray
+
+    def __post_init__(self) -> None:
+        self.transition = np.where(_allowed(), self.transition, _NEG).astype(np.float32)
+        self._start = np.array([0, 0, _NEG, _NEG, 0], dtype=np.float32)
+        self._end = np.array([0, _NEG, _NEG, 0, 0], dtype=np.float32)
+        gain = float(self.transition[_allowed()].max() - self.transition[OUT, OUT])
+        #: If O outscores every other label by more than this at every
+        #: character of a sequence, the all-O labeling is the unique best one:
+        #: a run of n non-O labels changes at most n + 1 <= 2n transitions,
+        #: each by at most ``gain``, and loses more than ``2 * gain`` per label.
+        self.prune_margin = 2.0 * max(0.0, gain)
+
+    def emissions(self, feature_ids: IntArray) -> FloatArray:
+        """Sum the state weights of ``feature_ids`` (``(n_templates, n)``) -> ``(n, 5)``."""
+        out = np.take(self.state, feature_ids[0], axis=0)
+        for row in feature_ids[1:]:
+            out += np.take(self.state, row, axis=0)
+        return out
+
+    def viterbi(self, em: FloatArray, lengths: IntArray) -> npt.NDArray[np.int8]:
+        """Best label sequence of each padded row.
+
+        Args:
+            em: ``(5, T, rows)`` emissions, label-major (numpy is several times
+                faster on ``(5, rows)`` slices than on ``(rows, 5)`` ones); rows
+                are padded past their length.
+            lengths: ``(rows,)`` true lengths (>= 1).
+
+        Returns:
+            ``(rows, T)`` labels; positions past a row's length are O.
+        """
+        _, steps, rows = em.shape
+        trans = self.transition[:, :, None]
+        # Only the forward scores are kept; the best predecessor is recomputed
+        # for the one label on the best path while tracing back, which is
+        # cheaper than an argmax over every label at every step.
+        deltas = np.empty((steps, 5, rows), dtype=np.float32)
+        delta = em[:, 0] + self._start[:, None]
+        deltas[0] = delta
+        ragged = bool(lengths.min() != steps)
+        live = np.arange(steps)[:, None] < lengths[None, :]
+        cand = np.empty((5, 5, rows), dtype=np.float32)
+        for t in range(1, steps):
+            np.add(delta[:, None, :], trans, out=cand)
+            best = cand.max(axis=0)
+            best += em[:, t]
+            delta = np.where(live[t], best, delta) if ragged else best
+            deltas[t] = delta
+        cur = (delta + self._end[:, None]).argmax(axis=0)
+        labels = np.zeros((steps, rows), dtype=np.int8)
+        for t in range(steps - 1, -1, -1):
+            labels[t] = np.where(live[t], cur, 0)
+            if t:
+                prev = (deltas[t - 1] + self.transition[:, cur]).argmax(axis=0)
+                cur = np.where(live[t], prev, cur) if ragged else prev
+        return np.ascontiguousarray(labels.T)
+
+    def span_marginals(
+        self,
+        em: FloatArray,
+        lengths: IntArray,
+        labels: npt.NDArray[np.int8],
+        span_rows: IntArray,
+        span_starts: IntArray,
+        span_ends: IntArray,
+    ) -> FloatArray:
+        """Marginal probability of each span (end exclusive) in the given rows.
+
+        ``em`` is ``(5, T, rows)`` as for :meth:`viterbi`; ``labels`` is its
+        output, and the spans are its B..E / S segments. Forward-backward runs in
+        scaled probability space (float64): each step is a 5x5 matrix product,
+        normalised, with the log of the scale kept.
+        """
+        _, steps, rows = em.shape
+        em64 = em.astype(np.float64)
+        phi = np.exp(em64 - em64.max(axis=0, keepdims=True))  # (5, T, rows)
+        mat = np.exp(self.transition.astype(np.float64))
+        mat[self.transition <= _NEG] = 0.0
+        mat_t = np.ascontiguousarray(mat.T)
+        start = (self._start > _NEG).astype(np.float64)[:, None]
+        end = (self._end > _NEG).astype(np.float64)[:, None]
+        live = np.arange(steps)[:, None] < lengths[None, :]  # (T, rows)
+
+        alpha = np.empty((steps, 5, rows))
+        scale = np.ones((steps, rows))
+        a = phi[:, 0] * start
+        c = a.sum(axis=0)
+        alpha[0] = a / c
+        scale[0] = c
+        for t in range(1, steps):
+            a = (mat_t @ alpha[t - 1]) * phi[:, t]
+            c = np.where(live[t], a.sum(axis=0), 1.0)
+            alpha[t] = np.where(live[t], a / c, alpha[t - 1])
+            scale[t] = c
+        beta = np.empty((steps, 5, rows))
+        beta[steps - 1] = end
+        for t in range(steps - 2, -1, -1):
+            b = (mat @ (phi[:, t + 1] * beta[t + 1])) / scale[t + 1]
+            beta[t] = np.where(live[t + 1], b, end)
+        cols = np.arange(rows)
+        z_hat = (alpha[lengths - 1, :, cols] * end[:, 0]).sum(axis=1)
+
+        lab = labels.astype(np.int64)  # (rows, T)
+        prev = np.concatenate([np.zeros((rows, 1), dtype=np.int64), lab[:, :-1]], axis=1)
+        t_idx = np.arange(steps)[None, :]
+        with np.errstate(divide="ignore"):
+            log_step = np.log(mat[prev, lab]) + np.log(phi[lab, t_idx, cols[:, None]])
+        log_step -= np.log(scale.T)
+        csum = np.cumsum(log_step, axis=1)
+        s, e, r = span_starts, span_ends - 1, span_rows
+        with np.errstate(divide="ignore"):
+            log_p = (
+                np.log(alpha[s, lab[r, s], r])
+                + (csum[r, e] - csum[r, s])
+                + np.log(beta[e, lab[r, e], r])
+                - np.log(z_hat[r])
+            )
+        out: FloatArray = np.exp(np.minimum(log_p, 0.0)).astype(np.float32)
+        return out

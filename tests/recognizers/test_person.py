@@ -1,0 +1,116 @@
+"""Unit tests of the PERSON recognizer: exact spans on records and government prose."""
+
+from __future__ import annotations
+
+import pytest
+from presidio_analyzer import RecognizerResult
+
+from recognizers.person import CnPersonRecognizer
+
+
+def spans(text: str, *names: str) -> list[tuple[int, int]]:
+    """Exact spans of ``names`` in ``text``, searched left to right."""
+    out, pos = [], 0
+    for name in names:
+        start = text.index(name, pos)
+        out.append((start, start + len(name)))
+        pos = start + len(name)
+    return out
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> CnPersonRecognizer:
+    return CnPersonRecognizer()
+
+
+def found(rec: CnPersonRecognizer, text: str) -> list[tuple[int, int]]:
+    return [(r.start, r.end) for r in rec.analyze(text, ["PERSON"]) if r.score >= 0.5]
+
+
+T1 = "申请人：欧阳明辉，身份证号：440102199001011234，联系电话：13800138000。"
+T2 = "联系人 古丽米拉·艾买提 电话 13912345678"
+T3 = "参会人员：张伟、李娜、王芳"
+T4 = "经办人：王刚  审核人：司马燕"
+T5 = "李建国，13800138000，广州市越秀区中山路12号"
+T6 = "请陈志强先生于本周五前到窗口补交材料。"
+T7 = "感谢黄丽华女士对我市政务服务工作的支持。"
+T8 = "投诉人诸葛文反映小区噪音扰民问题。"
+T9 = "经研究，任命周建平同志为市数据资源管理局副局长。"
+T10 = "上官婉儿,13712345678,女"
+T11 = "收件人：热依拉·买买提 13800001111 乌鲁木齐市天山区"
+
+POSITIVE = [
+    pytest.param(T1, spans(T1, "欧阳明辉"), id="compound-surname-with-context"),
+    pytest.param(T2, spans(T2, "古丽米拉·艾买提"), id="minority-name-with-dot"),
+    pytest.param(T3, spans(T3, "张伟", "李娜", "王芳"), id="list-of-two-char-names"),
+    pytest.param(T4, spans(T4, "王刚", "司马燕"), id="one-char-given-names"),
+    pytest.param(T5, spans(T5, "李建国"), id="no-context-word"),
+    pytest.param(T6, spans(T6, "陈志强"), id="title-xiansheng"),
+    pytest.param(T7, spans(T7, "黄丽华"), id="title-nvshi"),
+    pytest.param(T8, spans(T8, "诸葛文"), id="compound-surname-one-char-given"),
+    pytest.param(T9, spans(T9, "周建平"), id="tongzhi-with-organisation"),
+    pytest.param(T10, spans(T10, "上官婉儿"), id="csv-row"),
+    pytest.param(T11, spans(T11, "热依拉·买买提"), id="minority-name-recipient"),
+]
+
+NEGATIVE = [
+    pytest.param("为保护个人隐私，公开前须对数据进行脱敏处理。", id="tuomin"),
+    pytest.param("各地要建立健全公共数据安全管理制度。", id="jianlijianquan"),
+    pytest.param("各单位要严格执行请示报告制度。", id="yangejianxing"),
+    pytest.param("进一步完善政民互动平台，及时回应群众关切。", id="zhengminhudong"),
+    pytest.param("温政办〔2021〕12号", id="document-number"),
+    pytest.param(
+        "江门市人民政府办公室关于印发江门市政务数据管理办法的通知", id="government-office"
+    ),
+    pytest.param("市数据资源管理局负责统筹全市数据共享工作。", id="data-bureau"),
+    pytest.param("<p>第三条 数据处理者应当依法履行数据安全保护义务。</p>", id="markup"),
+    pytest.param("订单号：202311220001，金额：1280.00元，日期：2023年11月22日", id="order-number"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POSITIVE)
+def test_finds_names(recognizer: CnPersonRecognizer, text: str, expected: list) -> None:
+    assert found(recognizer, text) == expected
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_no_names_in_government_prose(recognizer: CnPersonRecognizer, text: str) -> None:
+    assert found(recognizer, text) == []
+
+
+def test_result_metadata(recognizer: CnPersonRecognizer) -> None:
+    (result,) = recognizer.analyze(T6, ["PERSON"])
+    assert result.entity_type == "PERSON"
+    assert 0.5 <= result.score <= 1.0
+    assert result.analysis_explanation is not None
+    assert result.analysis_explanation.recognizer == recognizer.name
+    meta = result.recognition_metadata
+    assert meta[RecognizerResult.RECOGNIZER_NAME_KEY] == "CnPersonRecognizer"
+    assert meta[RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] == recognizer.id
+    assert meta[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] is True
+
+
+def test_other_entities_only_returns_nothing(recognizer: CnPersonRecognizer) -> None:
+    assert recognizer.analyze(T6, ["PHONE_NUMBER"]) == []
+
+
+def test_batch_equals_single(recognizer: CnPersonRecognizer) -> None:
+    texts = [T1, "", T3, "没有名字。", T5 * 20]
+    batch = recognizer.analyze_batch(texts)
+    single = [recognizer.analyze(t, ["PERSON"]) for t in texts]
+    assert [[(r.start, r.end, round(r.score, 4)) for r in rs] for rs in batch] == [
+        [(r.start, r.end, round(r.score, 4)) for r in rs] for rs in single
+    ]
+    assert batch[1] == []
+
+
+def test_long_text_is_decoded_in_pieces(recognizer: CnPersonRecognizer) -> None:
+    text = "，".join(["参会人员：张伟、李娜"] * 40)  # one sentence longer than a segment
+    starts = [r.start for r in recognizer.analyze(text, ["PERSON"]) if r.score >= 0.5]
+    assert len(starts) >= 70
+
+
+def test_supported_entities_and_language(recognizer: CnPersonRecognizer) -> None:
+    assert recognizer.supported_entities == ["PERSON"]
+    assert recognizer.supported_language == "zh"
+    assert "先生" in recognizer.CONTEXT
