@@ -44,6 +44,7 @@ class IpAddressRecognizer(BatchPatternRecognizer):
         Pattern("ipv4", _IPV4, 0.6),
         Pattern("ipv6", _IPV6, 0.6),
     ]
+    REQUIRED_CHARS: ClassVar[str] = ".:"
     CONTEXT: ClassVar[list[str]] = ["IP", "IP地址", "ip地址", "登录IP", "访问IP", "IPv4", "IPv6"]
 
     def validate_result(self, pattern_text: str) -> bool | None:

@@ -43,6 +43,7 @@ class CnLicensePlateRecognizer(BatchPatternRecognizer):
         Pattern("cn_plate", rf"[{PROVINCES}]{_L}{_SEP}{_A}{{5}}{_RIGHT}", 0.6),
         Pattern("cn_plate_special", rf"[{PROVINCES}]{_L}{_SEP}{_A}{{4}}[学警港澳挂]", 0.6),
     ]
+    REQUIRED_CHARS: ClassVar[str] = PROVINCES
     CONTEXT: ClassVar[list[str]] = [
         "车牌",
         "车牌号",

@@ -33,6 +33,7 @@ class CnPassportRecognizer(BatchPatternRecognizer):
         Pattern("cn_passport_eg8", rf"{_LEFT}[EG][0-9]{{8}}{_RIGHT}", 0.4),
         Pattern("cn_passport_e_letter7", rf"{_LEFT}E[A-HJ-NP-Z][0-9]{{7}}{_RIGHT}", 0.4),
     ]
+    REQUIRED_CHARS: ClassVar[str] = "EG"
     CONTEXT: ClassVar[list[str]] = [
         "护照",
         "护照号",
