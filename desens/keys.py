@@ -14,6 +14,11 @@ hmac          32      ``desens/v1/hmac`` (hash operator)
 siv           64      ``desens/v1/siv`` (AES-256-SIV, encrypt/decrypt)
 fpe           32      ``desens/v1/fpe`` (FF1 with AES-256)
 date_shift    32      ``desens/v1/date_shift``
+api_key       32      ``desens/v1/api_key`` (consent API: keyed hash of API keys)
+token         32      ``desens/v1/token`` (consent API: keyed hash of consent tokens)
+subject       32      ``desens/v1/subject`` (consent API: HMAC subject reference)
+subject_enc   32      ``desens/v1/subject_enc`` (consent API: AES-GCM of subject ids)
+audit_sign    32      ``desens/v1/audit_sign`` (Ed25519 seed: audit checkpoints, receipts)
 ============  ======  ====================================
 
 HKDF runs without salt (the master key is uniformly random). The labels are
@@ -76,11 +81,23 @@ ENV_KEYRING = "DESENS_KEYRING"
 #: Environment variable holding one base64 master key.
 ENV_KEY = "DESENS_KEY"
 
-Purpose = Literal["hmac", "siv", "fpe", "date_shift"]
+Purpose = Literal[
+    "hmac", "siv", "fpe", "date_shift", "api_key", "token", "subject", "subject_enc", "audit_sign"
+]
 #: The purposes a sub-key can be derived for.
 PURPOSES: tuple[str, ...] = get_args(Purpose)
 
-_SUBKEY_BYTES: dict[str, int] = {"hmac": 32, "siv": 64, "fpe": 32, "date_shift": 32}
+_SUBKEY_BYTES: dict[str, int] = {
+    "hmac": 32,
+    "siv": 64,
+    "fpe": 32,
+    "date_shift": 32,
+    "api_key": 32,
+    "token": 32,
+    "subject": 32,
+    "subject_enc": 32,
+    "audit_sign": 32,
+}
 _LABEL_PREFIX = b"desens/v1/"
 _FINGERPRINT_LABEL = b"desens/v1/key-id"
 _FORMAT_VERSION = 1

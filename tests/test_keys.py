@@ -200,8 +200,13 @@ def test_sub_keys_differ_by_purpose_and_have_the_right_size() -> None:
         "siv": 64,
         "fpe": 32,
         "date_shift": 32,
+        "api_key": 32,
+        "token": 32,
+        "subject": 32,
+        "subject_enc": 32,
+        "audit_sign": 32,
     }
-    assert len(set(subkeys.values())) == 4
+    assert len(set(subkeys.values())) == len(PURPOSES)
     assert MATERIAL not in subkeys.values()
     assert key.derive("hmac").material == MasterKey("k2", MATERIAL).derive("hmac").material
 

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 from desens import __version__
 from desens.cli import analyze, anonymize, keys, policies, reidentify, release
+from desens.cli import audit as audit_cmd
+from desens.cli import serve as serve_cmd
 from desens.errors import ConfigError, InputError, KeyError_
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_USAGE", "build_parser", "main"]
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (analyze, anonymize, release, reidentify, keys, policies):
         module.register(sub)
+    serve_cmd.register(sub)
+    audit_cmd.register(sub)
     return parser
 
 

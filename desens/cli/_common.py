@@ -165,6 +165,8 @@ def check_output(path: Path, *inputs: str | Path, create_folder: bool = False) -
             folder.mkdir(parents=True)
         except OSError as exc:
             raise ConfigError(f"cannot create the folder {folder}: {exc.strerror}") from None
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"cannot write {path}: {folder} is not a folder")
     if not folder.is_dir():
         raise ConfigError(f"cannot write {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):

@@ -9,7 +9,9 @@ or ``DESENS_KEYRING=PATH``.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from desens.cli._common import check_output
 from desens.keys import KeyRing
 
 __all__ = ["register", "run"]
@@ -36,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``desens keys new``."""
+    check_output(Path(args.path))
     ring = KeyRing.new(args.path, overwrite=args.force, key_id=args.key_id)
     print(f"{args.path}: new key ring, key id {ring.default_id}")
     return 0

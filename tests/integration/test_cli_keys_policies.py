@@ -72,9 +72,10 @@ def test_policies_check_reports_each_file(tmp_path: Path):
         (["release", "x.csv"], "required"),
         (["release", "x.csv", "--policy", "open", "-o", "x.csv"], "must not be the input"),
         (
-            ["release", "x.csv", "--policy", "open", "-o", "/nonexistent/out.csv"],
-            "the folder /nonexistent does not exist",
+            ["release", "x.csv", "--policy", "open", "-o", "/dev/null/out.csv"],
+            "/dev/null is not a folder",
         ),
+        (["keys", "new", "/nonexistent-desens-dir/k.json"], "does not exist"),
         (["release", "x.csv", "--policy", "nope", "-o", "o.csv"], "no policy 'nope'"),
         (["reidentify", "x.csv", "--policy", "share", "-o", "o.csv"], "cannot read x.csv"),
     ],

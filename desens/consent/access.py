@@ -1,0 +1,395 @@
+"""Access decisions: verify, query and batch, each audited in its own transaction.
+
+A recipient presents a consent token. The decision checks, in order: the
+token is known and was issued to this recipient, the recipient is not
+suspended, the consent's mode is the one asked for, the consent is active
+(approved, not withdrawn, not expired: ``not_before <= now < expires_at`` on
+server time) and has uses left, and the subject has not objected to the
+dataset. The use is taken by one conditional ``UPDATE`` (atomic decrement,
+and the row lock that orders the access against a concurrent withdrawal),
+then the audit entry is appended in the same transaction. If that write
+fails, the transaction rolls back and nothing is released.
+
+Every refusal raises :class:`~desens.consent.errors.AccessDenied` with the
+same message; its reason is only written to the audit log, so a recipient
+cannot tell an unknown token from a withdrawn consent or a subject that does
+not exist.
+
+Released fields are always within the consented fields and the requested
+ones; every other field is desensitized by the dataset's policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from desens.consent import audit
+from desens.consent.errors import AccessDenied
+from desens.consent.models import (
+    Base,
+    Consent,
+    ConsentEvent,
+    Dataset,
+    Objection,
+    Principal,
+    Token,
+    utcnow,
+)
+from desens.consent.subjects import normalize_subject
+from desens.consent.tokens import looks_like_token
+
+if TYPE_CHECKING:
+    from desens.consent.store import ConsentStore
+
+__all__ = ["BatchRow", "QueryResult", "batch", "query", "verify"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class QueryResult:
+    """What a granted query returns.
+
+    Attributes:
+        consent_id: The consent the access was made under.
+        released: Field names released in clear.
+        desensitized: Field names released only desensitized.
+        records: The subject's records.
+    """
+
+    consent_id: str
+    released: list[str]
+    desensitized: list[str]
+    records: list[dict[str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class BatchRow:
+    """One row of a batch: granted with records, or denied (reason not given)."""
+
+    index: int
+    granted: bool
+    result: QueryResult | None = None
+
+
+class _Denied(Exception):
+    # Copies the consent's ids now: a rollback expires the ORM object.
+    def __init__(self, reason: str, consent: Consent | None = None, expire: bool = False) -> None:
+        self.reason = reason
+        self.expire = expire
+        self.consent_id = consent.id if consent is not None else None
+        self.dataset_id = consent.dataset_id if consent is not None else None
+        self.subject_ref = consent.subject_ref if consent is not None else None
+        self.purpose = consent.purpose if consent is not None else None
+
+
+@dataclass
+class _Grant:
+    consent: Consent
+    dataset: Dataset
+    consented: list[str]
+
+
+# Statements are built once: building them costs more than running them.
+# The check is one statement: the token's consent, the caller's suspension
+# (re-read: the caller's copy may predate it) and any open objection.
+_CHECK = (
+    select(
+        Token.recipient_id,
+        Consent,
+        select(Principal.suspended_at).where(Principal.id == bindparam("caller")).scalar_subquery(),
+        select(Objection.id)
+        .where(
+            Objection.dataset_id == Consent.dataset_id,
+            Objection.subject_ref == Consent.subject_ref,
+            Objection.status == "open",
+        )
+        .exists(),
+    )
+    .join(Consent, Consent.id == Token.consent_id)
+    .where(Token.token_hash == bindparam("token_hash"))
+)
+_consents = Base.metadata.tables["consents"]
+_CONSUME = (
+    update(_consents)
+    .where(
+        _consents.c.id == bindparam("consent_id"),
+        _consents.c.status == "active",
+        _consents.c.not_before <= bindparam("now"),
+        _consents.c.expires_at > bindparam("now"),
+        or_(
+            _consents.c.max_uses.is_(None),
+            and_(_consents.c.uses < _consents.c.max_uses),
+        ),
+    )
+    .values(uses=_consents.c.uses + 1)
+)
+_USED = insert(Base.metadata.tables["consent_events"])
+_records_t = Base.metadata.tables["records"]
+_RECORDS = (
+    select(_records_t.c.data)
+    .where(
+        _records_t.c.dataset_id == bindparam("dataset_id"),
+        _records_t.c.subject_ref == bindparam("subject_ref"),
+    )
+    .order_by(_records_t.c.id)
+)
+
+
+def _check(
+    session: Session,
+    store: ConsentStore,
+    recipient: Principal,
+    token: str,
+    mode: str,
+    now: dt.datetime,
+) -> _Grant:
+    row = None
+    if looks_like_token(token):
+        row = session.execute(
+            _CHECK, {"token_hash": store.keys.token_hash(token), "caller": recipient.id}
+        ).one_or_none()
+    else:
+        store.keys.token_hash(token)  # the same work as for a well-formed token
+    if row is None:
+        raise _Denied("token_unknown")
+    token_recipient, consent, suspended_at, has_objection = row
+    if not hmac.compare_digest(token_recipient, recipient.id):
+        raise _Denied("token_other_recipient", consent)
+    if suspended_at is not None:
+        raise _Denied("recipient_suspended", consent)
+    if consent.mode != mode:
+        raise _Denied("mode_not_consented", consent)
+    if consent.status == "withdrawn":
+        raise _Denied("withdrawn", consent)
+    if consent.status == "pending_approval":
+        raise _Denied("batch_not_approved", consent)
+    if consent.status == "expired" or now >= consent.expires_at:
+        raise _Denied("expired", consent, expire=consent.status == "active")
+    if now < consent.not_before:
+        raise _Denied("not_yet_valid", consent)
+    if has_objection:
+        raise _Denied("subject_objected", consent)
+    dataset = store.policies.dataset(session, consent.dataset_id)
+    return _Grant(consent, dataset, [item["field"] for item in consent.items])
+
+
+def _consume(session: Session, consent: Consent, now: dt.datetime, actor: str) -> None:
+    # One conditional UPDATE: the atomic use count, and the row lock that
+    # orders this access against a concurrent withdrawal.
+    conn = session.connection()
+    done = conn.execute(_CONSUME, {"consent_id": consent.id, "now": now})
+    if done.rowcount != 1:
+        session.refresh(consent)
+        if consent.status == "withdrawn":
+            raise _Denied("withdrawn", consent)
+        if consent.max_uses is not None and consent.uses >= consent.max_uses:
+            raise _Denied("exhausted", consent)
+        raise _Denied("expired", consent)
+    conn.execute(_USED, {"consent_id": consent.id, "event": "used", "at": now, "actor": actor})
+
+
+def _decide(
+    store: ConsentStore,
+    recipient: Principal,
+    token: str,
+    mode: str,
+    action: str,
+    requested: Sequence[str] | None,
+    body: Callable[[Session, _Grant], tuple[T, list[str]]],
+) -> T:
+    now = utcnow()
+    try:
+        with store.transaction() as session:
+            grant = _check(session, store, recipient, token, mode, now)
+            _consume(session, grant.consent, now, recipient.id)
+            result, released = body(session, grant)
+            audit.append(
+                session,
+                actor=recipient.id,
+                action=action,
+                consent_id=grant.consent.id,
+                dataset_id=grant.dataset.id,
+                subject_ref=grant.consent.subject_ref,
+                purpose=grant.consent.purpose,
+                requested=grant.consented if requested is None else requested,
+                released=released,
+                decision="granted",
+                reason="consented",
+                keys=store.keys,
+                checkpoint_every=store.settings.checkpoint_every,
+            )
+        return result
+    except _Denied as denied:
+        _record_denial(store, recipient, action, requested, denied, now)
+        raise AccessDenied(denied.reason) from None
+
+
+def _record_denial(
+    store: ConsentStore,
+    recipient: Principal,
+    action: str,
+    requested: Sequence[str] | None,
+    denied: _Denied,
+    now: dt.datetime,
+) -> None:
+    with store.transaction() as session:
+        if denied.consent_id is not None and denied.expire:
+            done = session.execute(
+                update(Consent)
+                .where(Consent.id == denied.consent_id, Consent.status == "active")
+                .values(status="expired")
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                session.add(
+                    ConsentEvent(
+                        consent_id=denied.consent_id, event="expired", at=now, actor="system"
+                    )
+                )
+        audit.append(
+            session,
+            actor=recipient.id,
+            action=action,
+            consent_id=denied.consent_id,
+            dataset_id=denied.dataset_id,
+            subject_ref=denied.subject_ref,
+            purpose=denied.purpose,
+            requested=requested or (),
+            released=(),
+            decision="denied",
+            reason=denied.reason,
+            keys=store.keys,
+            checkpoint_every=store.settings.checkpoint_every,
+        )
+
+
+def _records(session: Session, grant: _Grant) -> list[dict[str, Any]]:
+    rows = [
+        dict(data)
+        for (data,) in session.connection().execute(
+            _RECORDS,
+            {"dataset_id": grant.dataset.id, "subject_ref": grant.consent.subject_ref},
+        )
+    ]
+    if not rows:
+        raise _Denied("no_records", grant.consent)
+    return rows
+
+
+def _digest(value: str) -> bytes:
+    return sha256(normalize_subject(value).encode("utf-8")).digest()
+
+
+def verify(
+    store: ConsentStore, recipient: Principal, token: str, field_name: str, value: str
+) -> bool:
+    """Does the subject's ``field_name`` equal ``value``? Only yes or no is returned.
+
+    Raises:
+        AccessDenied: If the token does not entitle the recipient to verify that field.
+    """
+
+    def body(session: Session, grant: _Grant) -> tuple[bool, list[str]]:
+        if field_name not in grant.consented:
+            raise _Denied("field_not_consented", grant.consent)
+        wanted = _digest(value)
+        match = False
+        for record in _records(session, grant):
+            stored = record.get(field_name)
+            if stored is not None and hmac.compare_digest(_digest(stored), wanted):
+                match = True
+        return match, []
+
+    return _decide(store, recipient, token, "verify", "access.verify", [field_name], body)
+
+
+def _query_body(
+    store: ConsentStore, requested: Sequence[str] | None
+) -> Callable[[Session, _Grant], tuple[QueryResult, list[str]]]:
+    def body(session: Session, grant: _Grant) -> tuple[QueryResult, list[str]]:
+        names = [f["name"] for f in grant.dataset.fields]
+        unknown = [n for n in requested or () if n not in names]
+        if unknown:
+            raise _Denied("field_unknown", grant.consent)
+        wanted = set(grant.consented) if requested is None else set(requested)
+        released = [n for n in names if n in wanted and n in grant.consented]
+        clear = set(released)
+        desensitize = store.policies.get(grant.dataset)
+        out: list[dict[str, Any]] = []
+        for record in _records(session, grant):
+            subject = record.get(grant.dataset.subject_key)
+            out.append(
+                {
+                    n: record.get(n) if n in clear else desensitize(n, record.get(n), subject)
+                    for n in names
+                }
+            )
+        result = QueryResult(
+            consent_id=grant.consent.id,
+            released=released,
+            desensitized=[n for n in names if n not in clear],
+            records=out,
+        )
+        return result, released
+
+    return body
+
+
+def query(
+    store: ConsentStore, recipient: Principal, token: str, fields: Sequence[str] | None = None
+) -> QueryResult:
+    """The subject's records: consented and requested fields in clear, others desensitized.
+
+    Args:
+        store: The consent store.
+        recipient: The authenticated recipient.
+        token: The consent token it presents.
+        fields: Fields wanted in clear; all consented fields when None.
+
+    Raises:
+        AccessDenied: If the token does not entitle the recipient to query.
+    """
+    requested = list(fields) if fields is not None else None
+    return _decide(
+        store, recipient, token, "query", "access.query", requested, _query_body(store, fields)
+    )
+
+
+def batch(
+    store: ConsentStore,
+    recipient: Principal,
+    tokens: Sequence[str],
+    fields: Sequence[str] | None = None,
+) -> list[BatchRow]:
+    """Many subjects at once: each row is decided (and audited) under its own consent.
+
+    Only batch-mode consents that an admin approved pass. A denied row
+    carries no records and no reason.
+    """
+    rows: list[BatchRow] = []
+    requested = list(fields) if fields is not None else None
+    for index, token in enumerate(tokens):
+        try:
+            result = _decide(
+                store,
+                recipient,
+                token,
+                "batch",
+                "access.batch",
+                requested,
+                _query_body(store, fields),
+            )
+        except AccessDenied:
+            rows.append(BatchRow(index=index, granted=False))
+        else:
+            rows.append(BatchRow(index=index, granted=True, result=result))
+    return rows

@@ -1,0 +1,119 @@
+"""The consent store: engine, sessions, keys and policy cache in one object.
+
+Build one per process (the API's app factory and the CLI do) and pass it
+around; nothing is global.
+
+Example:
+    >>> from desens.keys import KeyRing
+    >>> store = ConsentStore(ConsentSettings(database_url="sqlite:///:memory:"), KeyRing.generate())
+    >>> store.migrate()
+    >>> from desens.consent.principals import create_principal
+    >>> with store.transaction() as session:
+    ...     admin, api_key = create_principal(session, store.keys, role="admin", name="ops")
+    >>> api_key.startswith("dsk_")
+    True
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from desens.consent.crypto import ConsentKeys
+from desens.consent.datasets import PolicyCache
+from desens.consent.db import is_memory_sqlite, make_engine, make_sessionmaker, migrate
+from desens.consent.models import Principal
+from desens.consent.principals import authenticate
+from desens.consent.settings import ConsentSettings
+from desens.keys import KeyRing
+
+__all__ = ["ConsentStore"]
+
+
+class ConsentStore:
+    """Everything the consent service needs to reach its database and keys.
+
+    Args:
+        settings: The service settings.
+        ring: The key ring; ``settings.load_keys()`` when None.
+        engine: An engine to use instead of one made from ``settings.database_url``.
+    """
+
+    def __init__(
+        self, settings: ConsentSettings, ring: KeyRing | None = None, engine: Engine | None = None
+    ) -> None:
+        self.settings = settings
+        self.ring = ring if ring is not None else settings.load_keys()
+        self.keys = ConsentKeys(self.ring)
+        self.engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
+        self.sessions = make_sessionmaker(self.engine)
+        # SQLite readers (API-key lookups, history) need no write lock.
+        url = self.engine.url.render_as_string(hide_password=False)
+        if self.engine.url.get_backend_name() == "sqlite" and not is_memory_sqlite(url):
+            self.read_engine = make_engine(url, immediate=False)
+        else:
+            self.read_engine = self.engine
+        self.readers = make_sessionmaker(self.read_engine)
+        # SQLite has one writer at a time; queueing writers here instead of in
+        # SQLite's busy handler (which sleeps and retries) keeps latency flat.
+        self._auth_cache: dict[str, tuple[float, Principal]] = {}
+        self._write_lock: threading.Lock | None = (
+            threading.Lock() if self.engine.url.get_backend_name() == "sqlite" else None
+        )
+        self.policies = PolicyCache(self.ring)
+
+    def __repr__(self) -> str:
+        return f"ConsentStore(url={self.engine.url!r}, keys={self.keys!r})"
+
+    def migrate(self) -> None:
+        """Bring the database schema to the newest revision."""
+        migrate(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        if self._write_lock is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        with self._write_lock, self.sessions.begin() as session:
+            yield session
+
+    def principal_for_key(self, api_key: str | None) -> Principal:
+        """The principal an API key belongs to, cached ``auth_cache_seconds``.
+
+        Raises:
+            NotAuthenticated: If the key is missing, unknown or revoked.
+        """
+        ttl = self.settings.auth_cache_seconds
+        digest = self.keys.api_key_hash(api_key) if api_key else ""
+        now = time.monotonic()
+        if ttl and digest:
+            hit = self._auth_cache.get(digest)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        with self.reading() as session:
+            principal = authenticate(session, self.keys, api_key)
+            session.expunge(principal)
+        if ttl:
+            if len(self._auth_cache) > 10_000:
+                self._auth_cache.clear()
+            self._auth_cache[digest] = (now + ttl, principal)
+        return principal
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session (SQLite: a deferred transaction that takes no write lock)."""
+        with self.readers.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

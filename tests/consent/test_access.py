@@ -1,0 +1,237 @@
+"""Access decisions on both backends: grants, and every token negative."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from desens.consent import (
+    AccessDenied,
+    approve_consent,
+    batch,
+    object_to_dataset,
+    query,
+    resolve_objection,
+    set_suspended,
+    verify,
+    withdraw_consent,
+)
+from desens.consent import access as access_module
+from desens.consent.crypto import new_secret
+from desens.consent.models import AuditEntry, Consent, ConsentEvent, Token
+from tests.consent.consent_support import FIELD_NAMES, World, phone
+
+
+def last_entry(world: World) -> AuditEntry:
+    with world.store.reading() as s:
+        return s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+
+
+def count_entries(world: World) -> int:
+    with world.store.reading() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def denied_reason(world: World, call) -> str:  # type: ignore[no-untyped-def]
+    before = count_entries(world)
+    with pytest.raises(AccessDenied) as info:
+        call()
+    assert str(info.value) == "access denied"
+    assert count_entries(world) == before + 1
+    entry = last_entry(world)
+    assert entry.decision == "denied" and entry.fields_released == []
+    assert entry.reason == info.value.reason
+    return entry.reason
+
+
+def test_query_releases_consented_fields_and_desensitizes_the_rest(world: World) -> None:
+    subject = world.subjects[0]
+    _, token = world.give(subject)
+    result = query(world.store, world.recipient, token)
+    assert result.released == ["姓名", "手机号"]
+    assert set(result.desensitized) == set(FIELD_NAMES) - {"姓名", "手机号"}
+    [record] = result.records
+    original = world.records[subject]
+    assert record["姓名"] == original["姓名"] and record["手机号"] == original["手机号"]
+    assert record["身份证号"] == "40-49"  # open policy: age band
+    assert record["住址"] == "广东省江门市"  # generalized to the city
+    assert record["病史"] == "" and record["收入"] == ""  # redacted
+    entry = last_entry(world)
+    assert (entry.action, entry.decision, entry.fields_released) == (
+        "access.query",
+        "granted",
+        ["姓名", "手机号"],
+    )
+
+
+def test_query_releases_only_requested_consented_fields(world: World) -> None:
+    _, token = world.give(world.subjects[0])
+    result = query(world.store, world.recipient, token, ["手机号", "收入"])
+    assert result.released == ["手机号"]
+    assert result.records[0]["姓名"] == "***" and result.records[0]["收入"] == ""
+
+
+def test_verify_says_only_match_or_no_match(world: World) -> None:
+    _, token = world.give(world.subjects[1], mode="verify", items=[{"field": "手机号"}])
+    assert verify(world.store, world.recipient, token, "手机号", phone(1)) is True
+    assert verify(world.store, world.recipient, token, "手机号", " 138 0000 0001 ") is True
+    assert verify(world.store, world.recipient, token, "手机号", phone(2)) is False
+    reason = denied_reason(
+        world, lambda: verify(world.store, world.recipient, token, "姓名", "张三")
+    )
+    assert reason == "field_not_consented"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        pytest.param(lambda t: new_secret("cgt_"), "token_unknown", id="random"),
+        pytest.param(
+            lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), "token_unknown", id="altered"
+        ),
+        pytest.param(lambda t: t + "x", "token_unknown", id="too-long"),
+        pytest.param(lambda t: "", "token_unknown", id="empty"),
+        pytest.param(lambda t: "eyJhbGciOiJub25lIn0.e30.", "token_unknown", id="jwt"),
+    ],
+)
+def test_bad_tokens_are_denied(world: World, mutate, reason: str) -> None:  # type: ignore[no-untyped-def]
+    _, token = world.give(world.subjects[0])
+    bad = mutate(token)
+    assert denied_reason(world, lambda: query(world.store, world.recipient, bad)) == reason
+    assert last_entry(world).consent_id is None
+
+
+def test_another_recipients_token_is_refused_and_audited(world: World) -> None:
+    consent, token = world.give(world.subjects[0])
+    reason = denied_reason(world, lambda: query(world.store, world.other, token))
+    assert reason == "token_other_recipient"
+    entry = last_entry(world)
+    assert entry.actor == world.other.id and entry.consent_id == consent.id
+
+
+def test_expiry_is_exclusive_at_the_exact_boundary(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    expires = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    consent, token = world.give(
+        world.subjects[0], not_before=expires - dt.timedelta(days=1), expires_at=expires
+    )
+    tick = dt.timedelta(microseconds=1)
+    monkeypatch.setattr(access_module, "utcnow", lambda: expires - tick)
+    assert query(world.store, world.recipient, token).released
+    monkeypatch.setattr(access_module, "utcnow", lambda: expires)
+    assert denied_reason(world, lambda: query(world.store, world.recipient, token)) == "expired"
+    with world.store.reading() as s:
+        assert s.get(Consent, consent.id).status == "expired"  # type: ignore[union-attr]
+        events = [e.event for e in s.scalars(select(ConsentEvent).order_by(ConsentEvent.id))]
+    assert events[-2:] == ["used", "expired"]
+    # Even back before the expiry, an expired consent stays expired.
+    monkeypatch.setattr(access_module, "utcnow", lambda: expires - tick)
+    assert denied_reason(world, lambda: query(world.store, world.recipient, token)) == "expired"
+
+
+def test_not_before_is_enforced(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    start = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    _, token = world.give(
+        world.subjects[0], not_before=start, expires_at=start + dt.timedelta(days=1)
+    )
+    monkeypatch.setattr(access_module, "utcnow", lambda: start - dt.timedelta(microseconds=1))
+    assert (
+        denied_reason(world, lambda: query(world.store, world.recipient, token)) == "not_yet_valid"
+    )
+    monkeypatch.setattr(access_module, "utcnow", lambda: start)
+    assert query(world.store, world.recipient, token).released
+
+
+def test_withdrawn_consent_never_releases(world: World) -> None:
+    subject = world.subjects[0]
+    consent, token = world.give(subject)
+    assert query(world.store, world.recipient, token).released
+    with world.store.transaction() as s:
+        withdraw_consent(s, world.store.keys, world.portal, consent.id, subject)
+    assert denied_reason(world, lambda: query(world.store, world.recipient, token)) == "withdrawn"
+
+
+def test_max_uses_is_exact(world: World) -> None:
+    consent, token = world.give(world.subjects[0], max_uses=2)
+    query(world.store, world.recipient, token)
+    query(world.store, world.recipient, token)
+    assert denied_reason(world, lambda: query(world.store, world.recipient, token)) == "exhausted"
+    with world.store.reading() as s:
+        assert s.get(Consent, consent.id).uses == 2  # type: ignore[union-attr]
+
+
+def test_suspended_recipient_is_stopped_at_once(world: World) -> None:
+    _, t1 = world.give(world.subjects[0])
+    _, t2 = world.give(world.subjects[1], mode="verify")
+    assert query(world.store, world.recipient, t1).released
+    with world.store.transaction() as s:
+        set_suspended(s, world.admin, world.recipient.id, True)
+    # The recipient object the caller holds predates the suspension.
+    assert world.recipient.suspended_at is None
+    assert (
+        denied_reason(world, lambda: query(world.store, world.recipient, t1))
+        == "recipient_suspended"
+    )
+    assert (
+        denied_reason(world, lambda: verify(world.store, world.recipient, t2, "姓名", "x"))
+        == "recipient_suspended"
+    )
+    with world.store.transaction() as s:
+        set_suspended(s, world.admin, world.recipient.id, False)
+    assert query(world.store, world.recipient, t1).released
+
+
+def test_wrong_mode_is_denied(world: World) -> None:
+    _, token = world.give(world.subjects[0], mode="verify")
+    assert (
+        denied_reason(world, lambda: query(world.store, world.recipient, token))
+        == "mode_not_consented"
+    )
+
+
+def test_subject_without_records_is_denied_like_any_other(world: World) -> None:
+    from tests.consent.consent_support import resident_id
+
+    _, token = world.give(resident_id(999))
+    assert denied_reason(world, lambda: query(world.store, world.recipient, token)) == "no_records"
+
+
+def test_objection_withholds_records_until_restored(world: World) -> None:
+    subject = world.subjects[2]
+    _, token = world.give(subject)
+    with world.store.transaction() as s:
+        objection = object_to_dataset(s, world.store.keys, world.portal, world.dataset_id, subject)
+    assert (
+        denied_reason(world, lambda: query(world.store, world.recipient, token))
+        == "subject_objected"
+    )
+    with world.store.transaction() as s:
+        resolve_objection(s, world.department, objection.id, "restore")
+    assert query(world.store, world.recipient, token).released
+
+
+def test_batch_needs_admin_approval_and_checks_each_row(world: World) -> None:
+    c0, t0 = world.give(world.subjects[0], mode="batch")
+    c1, t1 = world.give(world.subjects[1], mode="batch")
+    _, t2 = world.give(world.subjects[2], mode="query")
+    rows = batch(world.store, world.recipient, [t0, t1, t2])
+    assert [r.granted for r in rows] == [False, False, False]
+    with world.store.transaction() as s:
+        approve_consent(s, world.admin, c0.id)
+        approve_consent(s, world.admin, c1.id)
+        withdraw_consent(s, world.store.keys, world.portal, c1.id, world.subjects[1])
+    before = count_entries(world)
+    rows = batch(world.store, world.recipient, [t0, t1, t2, "cgt_nope"])
+    assert [r.granted for r in rows] == [True, False, False, False]
+    assert count_entries(world) == before + 4  # one audit entry per row
+    assert rows[0].result is not None and rows[0].result.records[0]["手机号"] == phone(0)
+    assert all(r.result is None for r in rows[1:])
+
+
+def test_store_keeps_only_the_token_hash(world: World) -> None:
+    _, token = world.give(world.subjects[0])
+    with world.store.reading() as s:
+        stored = s.scalars(select(Token)).all()
+    assert token not in repr([(t.token_hash, t.consent_id) for t in stored])
+    assert world.store.keys.token_hash(token) in {t.token_hash for t in stored}
