@@ -18,7 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BEGIN", "END", "INSIDE", "LABELS", "OUT", "SINGLE", "LinearChainCrf"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "INSIDE",
+    "LABELS",
+    "OUT",
+    "SINGLE",
+    "LinearChainCrf",
+    "allowed_transitions",
+]
 
 #: Label order used by the weight matrices.
 LABELS = ("O", "B", "I", "E", "S")
@@ -29,7 +38,8 @@ FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 
-def _allowed() -> npt.NDArray[np.bool_]:
+def allowed_transitions() -> npt.NDArray[np.bool_]:
+    """``ok[a, b]`` is True where label ``b`` may follow label ``a`` in BIOES."""
     ok = np.zeros((5, 5), dtype=bool)
     for a in (OUT, END, SINGLE):
         ok[a, [OUT, BEGIN, SINGLE]] = True
@@ -53,10 +63,10 @@ class LinearChainCrf:
     transition: FloatArray
 
     def __post_init__(self) -> None:
-        self.transition = np.where(_allowed(), self.transition, _NEG).astype(np.float32)
+        self.transition = np.where(allowed_transitions(), self.transition, _NEG).astype(np.float32)
         self._start = np.array([0, 0, _NEG, _NEG, 0], dtype=np.float32)
         self._end = np.array([0, _NEG, _NEG, 0, 0], dtype=np.float32)
-        gain = float(self.transition[_allowed()].max() - self.transition[OUT, OUT])
+        gain = float(self.transition[allowed_transitions()].max() - self.transition[OUT, OUT])
         #: If O outscores every other label by more than this at every
         #: character of a sequence, the all-O labeling is the unique best one:
         #: a run of n non-O labels changes at most n + 1 <= 2n transitions,
@@ -121,31 +131,31 @@ class LinearChainCrf:
 
         ``em`` is ``(5, T, rows)`` as for :meth:`viterbi`; ``labels`` is its
         output, and the spans are its B..E / S segments. Forward-backward runs in
-        scaled probability space (float64): each step is a 5x5 matrix product,
-        normalised, with the log of the scale kept.
+        scaled probability space: each step is a 5x5 matrix product, normalised
+        so that the labels of a step sum to one, with the log of the scale kept;
+        float32 is enough because nothing is ever far from 1.
         """
         _, steps, rows = em.shape
-        em64 = em.astype(np.float64)
-        phi = np.exp(em64 - em64.max(axis=0, keepdims=True))  # (5, T, rows)
-        mat = np.exp(self.transition.astype(np.float64))
+        phi = np.exp(em - em.max(axis=0, keepdims=True))  # (5, T, rows)
+        mat = np.exp(self.transition)
         mat[self.transition <= _NEG] = 0.0
         mat_t = np.ascontiguousarray(mat.T)
-        start = (self._start > _NEG).astype(np.float64)[:, None]
-        end = (self._end > _NEG).astype(np.float64)[:, None]
+        start = (self._start > _NEG).astype(np.float32)[:, None]
+        end = (self._end > _NEG).astype(np.float32)[:, None]
         live = np.arange(steps)[:, None] < lengths[None, :]  # (T, rows)
 
-        alpha = np.empty((steps, 5, rows))
-        scale = np.ones((steps, rows))
+        alpha = np.empty((steps, 5, rows), dtype=np.float32)
+        scale = np.ones((steps, rows), dtype=np.float32)
         a = phi[:, 0] * start
         c = a.sum(axis=0)
         alpha[0] = a / c
         scale[0] = c
         for t in range(1, steps):
             a = (mat_t @ alpha[t - 1]) * phi[:, t]
-            c = np.where(live[t], a.sum(axis=0), 1.0)
+            c = np.where(live[t], a.sum(axis=0), np.float32(1.0))
             alpha[t] = np.where(live[t], a / c, alpha[t - 1])
             scale[t] = c
-        beta = np.empty((steps, 5, rows))
+        beta = np.empty((steps, 5, rows), dtype=np.float32)
         beta[steps - 1] = end
         for t in range(steps - 2, -1, -1):
             b = (mat @ (phi[:, t + 1] * beta[t + 1])) / scale[t + 1]

@@ -149,8 +149,14 @@ class PersonTagger:
             sc = np.concatenate(scores)
             text_of = np.searchsorted(text_starts, fs, side="right") - 1
             srt = np.lexsort((fs, text_of))
-            for k in srt.tolist():
-                t = int(text_of[k])
-                base = int(text_starts[t])
-                out[t].append((int(fs[k]) - base, int(fe[k]) - base, float(sc[k])))
+            text_of = text_of[srt]
+            base = text_starts[text_of]
+            for t, s, e, c in zip(
+                text_of.tolist(),
+                (fs[srt] - base).tolist(),
+                (fe[srt] - base).tolist(),
+                sc[srt].astype(np.float64).tolist(),
+                strict=True,
+            ):
+                out[t].append((s, e, c))
         return out

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 import pytest
 from presidio_analyzer import RecognizerResult
 
 from recognizers.person import CnPersonRecognizer
+from recognizers.person.crf import BEGIN, END, INSIDE, SINGLE, LinearChainCrf, allowed_transitions
+from recognizers.person.features import HashTable
 
 
 def spans(text: str, *names: str) -> list[tuple[int, int]]:
@@ -114,3 +119,58 @@ def test_supported_entities_and_language(recognizer: CnPersonRecognizer) -> None
     assert recognizer.supported_entities == ["PERSON"]
     assert recognizer.supported_language == "zh"
     assert "先生" in recognizer.CONTEXT
+
+
+def _brute_force(
+    crf: LinearChainCrf, em: np.ndarray
+) -> tuple[tuple[int, ...], dict[tuple[int, ...], float]]:
+    """Best labeling and log-score of every legal labeling of one sequence ((T, 5))."""
+    ok = allowed_transitions()
+    scores = {}
+    for seq in itertools.product(range(5), repeat=em.shape[0]):
+        if seq[0] in (INSIDE, END) or seq[-1] in (BEGIN, INSIDE):
+            continue
+        if any(not ok[a, b] for a, b in itertools.pairwise(seq)):
+            continue
+        scores[seq] = float(
+            sum(em[t, y] for t, y in enumerate(seq))
+            + sum(crf.transition[a, b] for a, b in itertools.pairwise(seq))
+        )
+    return max(scores, key=scores.__getitem__), scores
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_decoder_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    crf = LinearChainCrf(np.zeros((4, 5), np.float32), rng.normal(size=(5, 5)).astype(np.float32))
+    steps = 6
+    lengths = np.array([steps, int(rng.integers(1, steps + 1))])
+    em = (rng.normal(size=(2, steps, 5)) * 2).astype(np.float32)
+    labels = crf.viterbi(np.ascontiguousarray(em.transpose(2, 1, 0)), lengths)
+    for row in range(2):
+        n = int(lengths[row])
+        best, scores = _brute_force(crf, em[row, :n])
+        assert tuple(labels[row, :n]) == best
+        log_z = np.logaddexp.reduce(list(scores.values()))
+        starts = [t for t, y in enumerate(best) if y in (BEGIN, SINGLE)]
+        ends = [t + 1 for t, y in enumerate(best) if y in (END, SINGLE)]
+        for s, e in zip(starts, ends, strict=True):
+            expected = sum(np.exp(v - log_z) for q, v in scores.items() if q[s:e] == best[s:e])
+            got = crf.span_marginals(
+                np.ascontiguousarray(em[[row]].transpose(2, 1, 0)),
+                lengths[[row]],
+                labels[[row]],
+                np.array([0]),
+                np.array([s]),
+                np.array([e]),
+            )
+            assert got[0] == pytest.approx(expected, abs=1e-4)
+
+
+def test_hash_table_finds_keys_and_only_keys() -> None:
+    rng = np.random.default_rng(0)
+    keys = rng.integers(1, 2**63, 5000, dtype=np.uint64)
+    table = HashTable.build(keys, np.arange(5000, dtype=np.int32))
+    assert table.lookup(keys).tolist() == list(range(5000))
+    others = rng.integers(1, 2**63, 5000, dtype=np.uint64)
+    assert (table.lookup(np.setdiff1d(others, keys)) == -1).all()
