@@ -1,14 +1,14 @@
-"""Split a text table into record-aligned byte chunks; parse and format them anywhere.
+"""Split a text table into record-aligned chunks; parse and format them anywhere.
 
 With ``--workers N`` the main process should do as little per row as
-possible: it reads bytes and hands out chunks, and the workers decode, parse,
-transform and format. :func:`raw_chunks` splits a CSV, TSV or JSONL file into
-chunks of whole records without parsing them: a record ends at a line break
-where the number of ``"`` seen so far is even, which is exact for CSV's quoting
-(a quote inside a field is doubled) and safe for GBK and GB18030, whose
-multi-byte characters never contain the byte ``"``. :class:`ChunkCodec`, a
-small picklable object, parses a chunk into rows (with the file's line numbers
-in errors) and formats rows back into text.
+possible: it decodes the file and hands out chunks of whole records, and the
+workers parse, transform and format them. :func:`raw_chunks` finds record
+boundaries without building rows: for CSV and TSV it lets ``csv.reader`` (C
+code) consume the lines and cuts after each record, so quoted fields that
+span lines, doubled quotes and stray quotes inside unquoted fields (``5"3``)
+are split exactly as the parser reads them; JSONL records are lines.
+:class:`ChunkCodec`, a small picklable object, parses a chunk into rows (with
+the file's line numbers in errors) and formats rows back into text.
 """
 
 from __future__ import annotations
@@ -23,9 +23,15 @@ from typing import IO, Any
 
 from desens.errors import BadRecordError
 
-__all__ = ["ChunkCodec", "RawChunk", "check_decoded", "raw_chunks", "skip_header"]
+__all__ = [
+    "ChunkCodec",
+    "RawChunk",
+    "check_decoded",
+    "open_text",
+    "raw_chunks",
+    "skip_header",
+]
 
-_BOM = b"\xef\xbb\xbf"
 _UNDECODED = re.compile("[\udc80-\udcff]")
 Row = list[Any]
 
@@ -51,56 +57,79 @@ def check_decoded(values: Sequence[Any], source: str, line: int, encoding: str) 
 
 @dataclass(frozen=True, slots=True)
 class RawChunk:
-    """Whole records of a text table, as bytes, and the line the first one starts on."""
+    """Whole records of a text table and the line the first one starts on."""
 
     first_line: int
-    data: bytes
+    data: str
 
 
-def _records(binary: IO[bytes]) -> Iterator[bytes]:
-    """Yield each record's bytes (one or more physical lines)."""
-    pending = b""
-    for line in binary:
-        pending += line
-        if pending.count(b'"') % 2 == 0:
-            yield pending
-            pending = b""
-    if pending:
-        yield pending
+def _delimiter(fmt: str) -> str:
+    return "\t" if fmt == "tsv" else ","
 
 
-def skip_header(binary: IO[bytes], fmt: str) -> int:
-    """Position ``binary`` at the first data record; return that record's line number.
+def _records(text: IO[str], fmt: str, source: str, first_line: int) -> Iterator[str]:
+    """Yield each record's text (one or more physical lines)."""
+    if fmt == "jsonl":
+        yield from text
+        return
+    lines: list[str] = []
 
-    Skips a UTF-8 byte-order mark, and for CSV/TSV the header record.
+    def feed() -> Iterator[str]:
+        for line in text:
+            lines.append(line)
+            yield line
+
+    reader = csv.reader(feed(), delimiter=_delimiter(fmt), strict=True)
+    try:
+        for _ in reader:
+            # csv.reader pulls exactly the lines of one record before returning it.
+            yield "".join(lines)
+            lines.clear()
+    except csv.Error as exc:
+        raise BadRecordError(
+            source, first_line + reader.line_num - 1, f"malformed CSV: {exc}"
+        ) from None
+
+
+def open_text(binary: IO[bytes], encoding: str) -> IO[str]:
+    """Decode ``binary`` for :func:`skip_header` and :func:`raw_chunks`.
+
+    Undecodable bytes become lone surrogates (see :func:`check_decoded`).
     """
-    if binary.read(3) != _BOM:
-        binary.seek(0)
+    return io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
+
+
+def skip_header(text: IO[str], fmt: str, source: str) -> int:
+    """Consume the header record (CSV/TSV); return the first data record's line."""
     if fmt == "jsonl":
         return 1
-    header = next(_records(binary), b"")
-    return 1 + header.count(b"\n")
+    header = next(_records(text, fmt, source, 1), "")
+    return 1 + header.count("\n")
 
 
-def raw_chunks(binary: IO[bytes], first_line: int, records: int) -> Iterator[RawChunk]:
-    """Chunks of ``records`` whole records from the current position of ``binary``.
+def raw_chunks(
+    text: IO[str], fmt: str, source: str, first_line: int, records: int
+) -> Iterator[RawChunk]:
+    """Chunks of ``records`` whole records from the current position of ``text``.
 
     Args:
-        binary: the file, positioned at the start of a record.
+        text: the decoded file (:func:`open_text`), positioned at a record.
+        fmt: ``csv``, ``tsv`` or ``jsonl``.
+        source: the file name for errors.
         first_line: the line number of that record.
         records: records per chunk.
     """
     line = first_line
-    batch: list[bytes] = []
+    batch: list[str] = []
     start = line
-    for record in _records(binary):
+    for record in _records(text, fmt, source, first_line):
         batch.append(record)
-        line += record.count(b"\n")
+        line += record.count("\n")
         if len(batch) >= records:
-            yield RawChunk(start, b"".join(batch))
+            yield RawChunk(start, "".join(batch))
             batch, start = [], line
     if batch:
-        yield RawChunk(start, b"".join(batch))
+        yield RawChunk(start, "".join(batch))
 
 
 @dataclass(frozen=True)
@@ -119,18 +148,16 @@ class ChunkCodec:
     source: str
     header: tuple[str, ...]
 
-    @property
-    def _delimiter(self) -> str:
-        return "\t" if self.format == "tsv" else ","
-
     def parse(self, chunk: RawChunk) -> list[tuple[int, Row]]:
         """The chunk's rows as ``(line, values)``, checked like the table reader does."""
-        text = chunk.data.decode(self.encoding, errors="surrogateescape")
+        text = chunk.data
         if self.format == "jsonl":
             return self._parse_jsonl(text, chunk.first_line)
         rows: list[tuple[int, Row]] = []
         width = len(self.header)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self._delimiter, strict=True)
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=_delimiter(self.format), strict=True
+        )
         base = chunk.first_line - 1
         try:
             for values in reader:
@@ -191,5 +218,5 @@ class ChunkCodec:
                 for row in rows
             )
         out = io.StringIO()
-        csv.writer(out, delimiter=self._delimiter, lineterminator="\n").writerows(rows)
+        csv.writer(out, delimiter=_delimiter(self.format), lineterminator="\n").writerows(rows)
         return out.getvalue()

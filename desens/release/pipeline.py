@@ -37,7 +37,7 @@ from typing import Any
 
 from desens import __version__
 from desens.analyzer import DesensAnalyzer, build_analyzer
-from desens.chunks import ChunkCodec, RawChunk, raw_chunks, skip_header
+from desens.chunks import ChunkCodec, RawChunk, open_text, raw_chunks, skip_header
 from desens.errors import ConfigError, DesensError, InputError, MissingKeyError
 from desens.keys import KeyRing
 from desens.parallel import ordered_map
@@ -148,10 +148,11 @@ def _source(
     if reader.format not in TEXT_FORMATS:
         yield _chunks(reader.rows()), lambda: int(reader.bytes_read), None
         return
-    with options.input.open("rb") as binary:
-        first = skip_header(binary, reader.format)
+    with options.input.open("rb") as binary, open_text(binary, reader.encoding) as text:
+        first = skip_header(text, reader.format, reader.source)
         codec = ChunkCodec(reader.format, reader.encoding, reader.source, tuple(reader.header))
-        yield raw_chunks(binary, first, CHUNK_ROWS), binary.tell, codec
+        chunks = raw_chunks(text, reader.format, reader.source, first, CHUNK_ROWS)
+        yield chunks, binary.tell, codec
 
 
 def _sha256(path: Path) -> str:
