@@ -69,6 +69,9 @@ class TextAnonymizer:
         }
         self._default = build_operator(policy.default.operator, policy.default.params)
         self._allow = frozenset(policy.allow_list)
+        #: Outputs of ``fpe`` since the caller last cleared it: they look like
+        #: real identifiers, and the residual scan must tell them apart.
+        self.fpe_outputs: set[str] = set()
         self._deny = {
             entity: re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
             for entity, words in policy.deny_list.items()
@@ -129,7 +132,10 @@ class TextAnonymizer:
             ctx = OperatorContext(
                 entity_type=result.entity_type, keys=self.keys, state=self.state, subject=subject
             )
-            new = self.operator(result.entity_type)(text[result.start : result.end], ctx)
+            operator = self.operator(result.entity_type)
+            new = operator(text[result.start : result.end], ctx)
+            if operator.name == "fpe":
+                self.fpe_outputs.add(str(new))
             pieces.append(text[result.end : end])
             pieces.append(str(new))  # a Suppressed marker is "": the span goes
             end = result.start

@@ -322,4 +322,6 @@ def read_policy(name_or_path: str | Path) -> Policy:
         ) from None
     except UnicodeDecodeError:
         raise PolicyError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:  # a folder, no permission, ...
+        raise ConfigError(f"cannot read policy {path}: {exc.strerror}") from None
     return parse_policy(text, str(path))

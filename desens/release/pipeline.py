@@ -38,7 +38,7 @@ from typing import Any
 from desens import __version__
 from desens.analyzer import DesensAnalyzer, build_analyzer
 from desens.chunks import ChunkCodec, RawChunk, open_text, raw_chunks, skip_header
-from desens.errors import ConfigError, DesensError, InputError, MissingKeyError
+from desens.errors import BadRecordError, ConfigError, DesensError, InputError, MissingKeyError
 from desens.keys import KeyRing
 from desens.parallel import ordered_map
 from desens.policy import Policy
@@ -106,10 +106,10 @@ def _init_worker(
 ) -> None:
     analyzer = _analyzer("analyzer") if needs_analyzer else None
     residual = _analyzer("residual")
-    plans, policy, keys, withheld, run_key, small = args
+    plans, policy, keys, withheld, run_key, source, small = args
     _worker["t"] = RowTransformer(
         plans, policy, analyzer, residual, keys,
-        withheld=withheld, run_key=run_key, small_classes=small,
+        withheld=withheld, run_key=run_key, small_classes=small, source=source,
     )  # fmt: skip
     _worker["codec"], _worker["out_codec"], _worker["header"] = codec, out_codec, header
 
@@ -163,6 +163,23 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _check_header(header: Sequence[str], source: str, residual: DesensAnalyzer) -> None:
+    """Refuse a first line that is a record, not a header.
+
+    A file exported without its header row would otherwise be released with
+    its first record, in clear, as the column names (which the report repeats).
+    """
+    for column, found in enumerate(residual.analyze_batch([str(h) for h in header]), start=1):
+        if found:
+            raise BadRecordError(
+                source,
+                1,
+                f"line 1 looks like data, not a header (a {found[0].entity_type} in column "
+                f"{column}); add a header row",
+                column=column,
+            )
+
+
 def _check_plans(policy: Policy, header: Sequence[str], source: str) -> None:
     for rule in policy.columns:
         if rule.name is not None and rule.name not in header:
@@ -211,7 +228,7 @@ class _Progress:
 class _Setup:
     plans: list[ColumnPlan]
     needs_analyzer: bool
-    worker_args: tuple[Any, ...]  # plans, policy, keys, withheld, run_key
+    worker_args: tuple[Any, ...]  # plans, policy, keys, withheld, run_key, source
 
 
 def release(options: ReleaseOptions) -> ReleaseReport:
@@ -244,7 +261,7 @@ def _prepare(
     )
     # Built here, before any worker is forked, so that workers inherit them.
     analyzer = _analyzer("analyzer") if needs_analyzer else None
-    _analyzer("residual")
+    _check_header(header, source, _analyzer("residual"))
     plans = plan_columns(header, sample, policy, analyzer)
     _check_plans(policy, header, source)
     keyed = {p.operator.name for p in plans if p.operator} & KEYED_OPERATORS
@@ -265,7 +282,7 @@ def _prepare(
                 "--withhold needs a subject-key column: mark one with subject_key: true"
             )
         withheld = _read_withheld(options.withhold, run_key)
-    args = (plans, policy, options.keys, withheld, run_key)
+    args = (plans, policy, options.keys, withheld, run_key, source)
     return _Setup(plans, needs_analyzer, args)
 
 

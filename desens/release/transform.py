@@ -24,6 +24,7 @@ from typing import Any
 
 from desens.analyzer import DesensAnalyzer
 from desens.anonymizer import TextAnonymizer
+from desens.errors import BadRecordError, InputError
 from desens.keys import KeyRing
 from desens.operators import OperatorContext, RunState, is_suppressed
 from desens.policy import Policy
@@ -84,6 +85,7 @@ class RowTransformer:
         withheld: keyed digests of withheld subjects (see :func:`subject_digest`).
         run_key: the key of those digests.
         small_classes: quasi-identifier classes to suppress (k-anonymity).
+        source: the input's name, for errors that locate a value.
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class RowTransformer:
         withheld: frozenset[bytes] = frozenset(),
         run_key: bytes = b"",
         small_classes: frozenset[tuple[Any, ...]] = frozenset(),
+        source: str = "<input>",
     ) -> None:
         self.plans = list(plans)
         self.out_plans = [p for p in self.plans if p.action != "drop"]
@@ -106,6 +109,7 @@ class RowTransformer:
         self.run_key = run_key
         self.small_classes = small_classes
         self.residual = residual
+        self.source = source
         self._subject = next((p.index for p in self.plans if p.subject_key), None)
         self._qi = [i for i, p in enumerate(self.out_plans) if p.quasi_identifier]
         self._text = (
@@ -113,7 +117,6 @@ class RowTransformer:
             if analyzer is not None and any(p.action == "scan" for p in self.plans)
             else None
         )
-        self._fpe_entities = {e for e, spec in policy.entities.items() if spec.operator == "fpe"}
         self._cache: dict[int, dict[str, str]] = {p.index: {} for p in self.plans}
         self._clean: list[set[str]] = [set() for _ in self.out_plans]
 
@@ -133,11 +136,15 @@ class RowTransformer:
         """
         result = ChunkResult(rows_in=len(rows))
         kept: list[Row] = []
-        for _, values in rows:
+        lines: list[int] = []
+        for line, values in rows:
             if self.withheld and self._is_withheld(values):
                 result.suppressed["withheld"] += 1
                 continue
             kept.append(values)
+            lines.append(line)
+        if self._text is not None:
+            self._text.fpe_outputs.clear()
         if qi_only:
             # The quasi-identifiers, and the columns that can suppress a whole
             # record: a record suppressed in the second pass must not count
@@ -149,7 +156,7 @@ class RowTransformer:
             qi_positions = [needed.index(i) for i in self._qi]
         else:
             plans, qi_positions = self.out_plans, self._qi
-        columns = {p.index: self._column(p, kept, result) for p in plans}
+        columns = {p.index: self._column(p, kept, lines, result) for p in plans}
         for n in range(len(kept)):
             out = [columns[p.index][n] for p in plans]
             if any(is_suppressed(v) and v.scope == "record" for v in out):
@@ -173,7 +180,9 @@ class RowTransformer:
         value = values[self._subject]
         return value not in (None, "") and subject_digest(self.run_key, str(value)) in self.withheld
 
-    def _column(self, plan: ColumnPlan, rows: list[Row], result: ChunkResult) -> list[Any]:
+    def _column(
+        self, plan: ColumnPlan, rows: list[Row], lines: list[int], result: ChunkResult
+    ) -> list[Any]:
         values = [row[plan.index] for row in rows]
         if plan.action == "keep":
             return values
@@ -188,29 +197,39 @@ class RowTransformer:
         ctx = OperatorContext(entity_type=plan.entity, keys=self.keys, state=self.state)
         out: list[Any] = []
         done = 0
-        for row, value in zip(rows, values, strict=True):
+        for row, value, line in zip(rows, values, lines, strict=True):
             if value is None or value == "":
                 out.append(value)
                 continue
             text = value if isinstance(value, str) else str(value)
             done += 1
-            if per_subject:
-                subject = row[self._subject] if self._subject is not None else None
-                row_ctx = OperatorContext(
-                    entity_type=plan.entity,
-                    keys=self.keys,
-                    state=self.state,
-                    subject=None if subject is None else str(subject),
-                )
-                out.append(op(text, row_ctx))
-                continue
-            new = cache.get(text)
-            if new is None:
-                new = cache[text] = op(text, ctx)
-            out.append(new)
+            try:
+                if per_subject:
+                    out.append(op(text, self._subject_context(plan, row)))
+                    continue
+                new = cache.get(text)
+                if new is None:
+                    new = cache[text] = op(text, ctx)
+                out.append(new)
+            except InputError as exc:  # e.g. fpe on a value with too few digits
+                raise BadRecordError(
+                    self.source, line, f"column {plan.name!r}: {exc}", column=plan.index + 1
+                ) from None
         if plan.entity:
             result.entities[plan.entity] += done
         return out
+
+    def _subject_context(self, plan: ColumnPlan, row: Row) -> OperatorContext:
+        subject = row[self._subject] if self._subject is not None else None
+        return OperatorContext(
+            entity_type=plan.entity,
+            keys=self.keys,
+            state=self.state,
+            subject=None if subject is None else str(subject),
+        )
+
+    def _is_fpe_output(self, text: str) -> bool:
+        return self._text is not None and text in self._text.fpe_outputs
 
     def _scan(
         self, plan: ColumnPlan, values: list[Any], rows: list[Row], result: ChunkResult
@@ -262,14 +281,15 @@ class RowTransformer:
                 pos += len(value) + 1
         if not parts:
             return
-        (found,) = self.residual.analyze_batch(["\n".join(parts)])
+        joined = "\n".join(parts)
+        (found,) = self.residual.analyze_batch([joined])
         dirty: set[int] = set()
         for r in found:
             n = bisect_right(starts, r.start) - 1
             column, _, count = owners[n]
             plan = self.out_plans[column]
-            if plan.action == "scan" and r.entity_type in self._fpe_entities:
-                continue  # format-preserving pseudonyms look like the real thing
+            if plan.action == "scan" and self._is_fpe_output(joined[r.start : r.end]):
+                continue  # a format-preserving pseudonym looks like the real thing
             dirty.add(n)
             result.residual[(plan.name, r.entity_type)] += count
         for n, (column, value, _) in enumerate(owners):
