@@ -158,6 +158,7 @@ class CnAddressRecognizer(BatchPatternRecognizer):
         # same matches, tested) and broken into components with ``regex``,
         # which keeps every capture of a repeated group.
         self._finder = re.compile(_stdlib_pattern(_ADDRESS), flags=re.DOTALL | re.MULTILINE)
+        self._component = re.compile(_stdlib_pattern(_COMPONENT), flags=re.DOTALL | re.MULTILINE)
         self._compiled = regex.compile(_ADDRESS, flags=self.global_regex_flags)
         # presidio assigns ``name`` in branches mypy cannot type.
         self._result_name: str = str(self.name)  # type: ignore[has-type]
@@ -189,13 +190,12 @@ class CnAddressRecognizer(BatchPatternRecognizer):
         text = joined.joined
         for match in self._finder.finditer(text):
             start, end = self._trim_lead(text, match.start(), match.end())
-            chain = self._compiled.fullmatch(text, start, end)
-            if chain is None:
+            kinds = self._chain_kinds(text, start, end)
+            if kinds is None:
                 continue
             located = joined.locate(start, end)
             if located is None:
                 continue
-            kinds = self._kinds(chain)
             score = _score(kinds)
             if score <= 0:
                 continue
@@ -238,6 +238,28 @@ class CnAddressRecognizer(BatchPatternRecognizer):
             if found >= 0:
                 new_start = max(new_start, window_start + found + len(word))
         return new_start, end
+
+    def _chain_kinds(self, text: str, start: int, end: int) -> list[str] | None:
+        """The component kinds of the chain ``text[start:end]``; None if it is no chain.
+
+        Walks the components with the stdlib engine, taking the first
+        component that matches at each position. When that walk ends exactly
+        at ``end`` it is the decomposition ``regex`` would report (its first
+        successful path); otherwise ask ``regex``, which backtracks.
+        """
+        kinds: list[str] = []
+        pos = start
+        component = self._component.match
+        while pos < end:
+            m = component(text, pos, end)
+            if m is None or m.end() == pos:
+                break
+            kinds.append(m.lastgroup or "")
+            pos = m.end()
+        if pos == end and kinds:
+            return kinds
+        chain = self._compiled.fullmatch(text, start, end)
+        return None if chain is None else self._kinds(chain)
 
     @staticmethod
     def _kinds(match: regex.Match[str]) -> list[str]:

@@ -55,3 +55,18 @@ def test_address_stdlib_finder_matches_regex_engine() -> None:
     assert [m.span() for m in recognizer._finder.finditer(text)] == [
         m.span() for m in reference.finditer(text)
     ]
+
+
+def test_address_component_walk_matches_regex_captures() -> None:
+    from recognizers.address import CnAddressRecognizer
+
+    recognizer = CnAddressRecognizer()
+    text = "\n".join(TEXTS)
+    checked = 0
+    for match in recognizer._finder.finditer(text):
+        start, end = recognizer._trim_lead(text, match.start(), match.end())
+        chain = recognizer._compiled.fullmatch(text, start, end)
+        expected = None if chain is None else recognizer._kinds(chain)
+        assert recognizer._chain_kinds(text, start, end) == expected
+        checked += 1
+    assert checked > 100
