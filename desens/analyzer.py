@@ -80,18 +80,16 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[RecognizerResu
     remaining overlaps the best wins: the highest score, then the longest
     span, then the entity listed first in :data:`recognizers.ENTITIES`.
     """
-    items = list(results)
-    outer = [
-        r
-        for r in items
-        if not any(
-            o is not r
-            and o.start <= r.start
-            and r.end <= o.end
-            and (o.end - o.start) > (r.end - r.start)
-            for o in items
-        )
-    ]
+    # Sweep by start (longest first): r lies strictly inside an earlier span
+    # exactly when one ended later, or ended with r but started earlier.
+    outer: list[RecognizerResult] = []
+    best_end, best_start = -1, -1
+    for r in sorted(results, key=lambda r: (r.start, -r.end)):
+        if best_end > r.end or (best_end == r.end and best_start < r.start):
+            continue
+        outer.append(r)
+        if r.end > best_end:
+            best_end, best_start = r.end, r.start
     ranked = sorted(
         outer,
         key=lambda r: (
@@ -103,7 +101,10 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[RecognizerResu
     )
     kept: list[RecognizerResult] = []
     for result in ranked:
-        if not any(result.start < k.end and k.start < result.end for k in kept):
+        for k in kept:
+            if result.start < k.end and k.start < result.end:
+                break
+        else:
             kept.append(result)
     kept.sort(key=lambda r: (r.start, r.end))
     return kept

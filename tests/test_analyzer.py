@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
 from desens import DesensAnalyzer, JiebaNlpEngine, UnknownEntityError, build_analyzer
@@ -133,3 +135,43 @@ def test_jieba_engine_keeps_context_words_whole() -> None:
     assert "：" not in artifacts.keywords  # punctuation is not a keyword
     with pytest.raises(ValueError, match="zh"):
         engine.process_text("x", "en")
+
+
+def _naive_resolve(results):
+    """The definition, spelled out: O(n^2), for checking resolve_overlaps."""
+    from desens.analyzer import _rank
+
+    outer = [
+        r
+        for r in results
+        if not any(
+            o is not r
+            and o.start <= r.start
+            and r.end <= o.end
+            and o.end - o.start > r.end - r.start
+            for o in results
+        )
+    ]
+    ranked = sorted(
+        outer, key=lambda r: (-r.score, -(r.end - r.start), _rank(r.entity_type), r.start)
+    )
+    kept = []
+    for r in ranked:
+        if not any(r.start < k.end and k.start < r.end for k in kept):
+            kept.append(r)
+    return sorted(kept, key=lambda r: (r.start, r.end))
+
+
+SPAN = st.tuples(
+    st.sampled_from(["PERSON", "CN_ADDRESS", "PHONE_NUMBER", "CN_RESIDENT_ID"]),
+    st.integers(0, 30),
+    st.integers(1, 12),
+    st.sampled_from([0.4, 0.6, 0.85, 1.0]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SPAN, max_size=12))
+def test_resolve_overlaps_equals_its_definition(spans) -> None:
+    results = [_r(e, s, s + n, sc) for e, s, n, sc in spans]
+    assert _spans(resolve_overlaps(results)) == _spans(_naive_resolve(results))
