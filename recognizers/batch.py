@@ -13,8 +13,10 @@ into the next are dropped; no desens pattern matches a line break.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any, ClassVar
 
 import regex
@@ -50,6 +52,11 @@ class JoinedTexts:
         if end - base > len(self.texts[i]):
             return None
         return i, start - base, end - base
+
+
+@cache
+def _char_class(chars: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape(chars) + "]")
 
 
 class BatchPatternRecognizer(PatternRecognizer):
@@ -93,8 +100,8 @@ class BatchPatternRecognizer(PatternRecognizer):
         """Results per text, as ``analyze(text, entities)`` would give them."""
         out: list[list[RecognizerResult]] = [[] for _ in texts]
         if self.REQUIRED_CHARS:
-            required = self.REQUIRED_CHARS
-            idx = [i for i, t in enumerate(texts) if any(c in t for c in required)]
+            needed = _char_class(self.REQUIRED_CHARS).search
+            idx = [i for i, t in enumerate(texts) if needed(t)]
         else:
             idx = list(range(len(texts)))
         if not idx:
