@@ -16,7 +16,10 @@ anything else                            500     ``internal``
 
 Bodies are :class:`ErrorBody`. Validation errors list where the problem is
 (``loc``) and what is wrong, never the submitted value (FastAPI's default
-body echoes the input, which may be an ID number or a token).
+body echoes the input, which may be an ID number or a token). A ``loc``
+element that is not a name the API defines (a key the client chose: an
+unexpected field, a record's key) is shown as ``"<key>"``, since a key can
+be a value too.
 """
 
 from __future__ import annotations
@@ -41,7 +44,15 @@ from desens.consent.errors import (
 )
 from desens.errors import BadRecordError
 
-__all__ = ["ACCESS_DENIED_BODY", "ErrorBody", "FieldProblem", "errors", "install_handlers"]
+__all__ = [
+    "ACCESS_DENIED_BODY",
+    "CHOSEN_KEY",
+    "ErrorBody",
+    "FieldProblem",
+    "errors",
+    "install_handlers",
+    "safe_loc",
+]
 
 log = logging.getLogger("desens.api")
 
@@ -112,6 +123,40 @@ def _body(error: str, message: str, problems: list[dict[str, Any]] | None = None
     return body
 
 
+#: What a client-chosen key is shown as in a ``loc``.
+CHOSEN_KEY = "<key>"
+
+_LOC_ROOTS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def _defined_names(schema: Any) -> set[str]:
+    # Every property and parameter name of the OpenAPI document.
+    names: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names.update(k for k in props if isinstance(k, str))
+            if isinstance(node.get("in"), str) and isinstance(node.get("name"), str):
+                names.add(node["name"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
+
+
+def safe_loc(loc: Any, defined: set[str] | frozenset[str]) -> list[str | int]:
+    """``loc`` with every string the API does not define replaced by ``"<key>"``."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc or ()):
+        index = isinstance(part, int) and not isinstance(part, bool)
+        named = isinstance(part, str) and (part in defined or (i == 0 and part in _LOC_ROOTS))
+        out.append(part if index or named else CHOSEN_KEY)
+    return out
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
     for exc_type, status, code in _TABLE:
@@ -125,11 +170,15 @@ def install_handlers(app: FastAPI) -> None:
 
         app.add_exception_handler(exc_type, handler)
 
-    async def validation(_request: Request, exc: Exception) -> JSONResponse:
+    defined: list[set[str]] = []  # the app's names, read from its schema once
+
+    async def validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        if not defined:
+            defined.append(_defined_names(request.app.openapi()))
         problems = [
             {
-                "loc": [p for p in e.get("loc", ()) if isinstance(p, str | int)],
+                "loc": safe_loc(e.get("loc", ()), defined[0]),
                 "msg": str(e.get("msg", "invalid")),
                 "type": str(e.get("type", "invalid")),
             }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from desens.cli.serve import add_settings_arguments, settings_from_args
+from desens.cli.serve import add_settings_arguments, database_error, settings_from_args
 
 __all__ = ["register", "run"]
 
@@ -40,20 +40,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``desens audit verify|checkpoint``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from desens.consent.audit import checkpoint, verify_chain
     from desens.consent.store import ConsentStore
 
-    store = ConsentStore(settings_from_args(args))
+    settings = settings_from_args(args)
     try:
-        if args.audit_command == "checkpoint":
-            with store.transaction() as session:
-                cp = checkpoint(session, store.keys)
-            print(json.dumps({"seq": cp.seq, "head_hash": cp.head_hash} if cp else None))
-            return 0
-        with store.reading() as session:
-            report = verify_chain(session, args.public_key or store.keys.public_key)
-    finally:
-        store.close()
+        store = ConsentStore(settings)
+        try:
+            if args.audit_command == "checkpoint":
+                with store.transaction() as session:
+                    cp = checkpoint(session, store.keys)
+                print(json.dumps({"seq": cp.seq, "head_hash": cp.head_hash} if cp else None))
+                return 0
+            with store.reading() as session:
+                report = verify_chain(session, args.public_key or store.keys.public_key)
+        finally:
+            store.close()
+    except SQLAlchemyError as exc:
+        raise database_error(exc) from None
     print(
         json.dumps(
             {

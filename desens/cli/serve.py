@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from desens.consent.errors import ConsentError
-from desens.errors import BadRecordError, InputError
+from desens.errors import BadRecordError, ConfigError, InputError
 
-__all__ = ["register", "run", "settings_from_args"]
+__all__ = ["database_error", "register", "run", "settings_from_args"]
 
 
 def add_settings_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,7 +31,13 @@ def add_settings_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace, **extra: Any) -> Any:
-    """The :class:`ConsentSettings` for ``args`` (flags over env file over environment)."""
+    """The :class:`ConsentSettings` for ``args`` (flags over env file over environment).
+
+    Raises:
+        ConfigError: If a setting is invalid; names the setting, never its value.
+    """
+    from pydantic import ValidationError
+
     from desens.consent.settings import ConsentSettings
 
     overrides: dict[str, Any] = {
@@ -43,9 +49,29 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Any:
         }.items()
         if v is not None
     }
-    if args.env_file is not None:
-        return ConsentSettings(_env_file=args.env_file, **overrides)  # type: ignore[call-arg]
-    return ConsentSettings(**overrides)
+    try:
+        if args.env_file is not None:
+            return ConsentSettings(_env_file=args.env_file, **overrides)  # type: ignore[call-arg]
+        return ConsentSettings(**overrides)
+    except ValidationError as exc:
+        # str(exc) quotes the input: name the setting and pydantic's message,
+        # except for a validator's own message, which may quote it too.
+        problems = []
+        for e in exc.errors():
+            name = "DESENS_" + str(e["loc"][0]).upper() if e.get("loc") else "a DESENS_ setting"
+            custom = e.get("type") in ("value_error", "assertion_error")
+            problems.append(name if custom else f"{name} ({e.get('msg', 'invalid')})")
+        raise ConfigError(
+            f"invalid setting {'; '.join(problems)}: check the environment, --env-file or the flags"
+        ) from None
+
+
+def database_error(exc: Exception) -> ConfigError:
+    """The :class:`ConfigError` for a database that cannot be used (type only, no URL)."""
+    return ConfigError(
+        "the database (DESENS_DATABASE_URL or --database-url) cannot be used "
+        f"({type(exc).__name__}): check the URL and that the server is reachable"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +94,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _rows(path: Path) -> Iterator[dict[str, Any]]:
+# Sentinels for a CSV row with more cells than the header (``restkey``) or
+# fewer (``restval``): neither can be a header name or a cell's text.
+_MORE_CELLS: Any = object()
+_FEWER_CELLS: Any = object()
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, record)`` pairs of a CSV or JSONL file; the line is the file's."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             if path.suffix.lower() in (".jsonl", ".ndjson"):
@@ -81,35 +114,55 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
                         raise BadRecordError(str(path), line, "invalid JSON", exc.colno) from None
                     if not isinstance(row, dict):
                         raise BadRecordError(str(path), line, "expected a JSON object")
-                    yield row
+                    yield line, row
             else:
-                yield from csv.DictReader(fh)
-    except (OSError, UnicodeDecodeError) as exc:
+                reader = csv.DictReader(fh, restkey=_MORE_CELLS, restval=_FEWER_CELLS)
+                for row in reader:
+                    # A record may span lines (a quoted newline): name its first.
+                    line = reader.line_num - sum(
+                        v.count("\n") for v in row.values() if isinstance(v, str)
+                    )
+                    if _MORE_CELLS in row:
+                        raise BadRecordError(
+                            str(path), line, "the row has more cells than the header"
+                        )
+                    if any(v is _FEWER_CELLS for v in row.values()):
+                        raise BadRecordError(
+                            str(path), line, "the row has fewer cells than the header"
+                        )
+                    yield line, row
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot be read ({type(exc).__name__})") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``desens serve``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from desens.consent.store import ConsentStore
 
     settings = settings_from_args(args, host=args.host, port=args.port)
-    if args.create_admin or args.load_records:
-        store = ConsentStore(settings)
-        store.migrate()
-        try:
-            _admin_task(store, args)
-        except ConsentError as exc:
-            print(f"desens: error: {exc}", file=sys.stderr)
-            return 2
-        finally:
-            store.close()
-        return 0
+    try:
+        if args.create_admin or args.load_records:
+            store = ConsentStore(settings)
+            try:
+                store.migrate()
+                _admin_task(store, args)
+            except ConsentError as exc:
+                print(f"desens: error: {exc}", file=sys.stderr)
+                return 2
+            finally:
+                store.close()
+            return 0
+
+        from api import create_app
+
+        app = create_app(settings)
+    except SQLAlchemyError as exc:
+        raise database_error(exc) from None
 
     import uvicorn
 
-    from api import create_app
-
-    app = create_app(settings)
     uvicorn.run(
         app,
         host=settings.host,
@@ -121,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _admin_task(store: Any, args: argparse.Namespace) -> None:
-    from desens.consent.datasets import add_records, get_dataset
+    from desens.consent.datasets import add_numbered_records, get_dataset
     from desens.consent.models import Principal
     from desens.consent.principals import create_principal
 
@@ -136,7 +189,7 @@ def _admin_task(store: Any, args: argparse.Namespace) -> None:
         dataset = get_dataset(session, dataset_id)
         department = session.get(Principal, dataset.department_id)
         assert department is not None
-        count = add_records(
+        count = add_numbered_records(
             session, store.keys, department, dataset, _rows(Path(file)), source=file
         )
     print(f"{file}: {count} records loaded into dataset {dataset_id}")

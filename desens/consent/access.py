@@ -5,10 +5,16 @@ token is known and was issued to this recipient, the recipient is not
 suspended, the consent's mode is the one asked for, the consent is active
 (approved, not withdrawn, not expired: ``not_before <= now < expires_at`` on
 server time) and has uses left, and the subject has not objected to the
-dataset. The use is taken by one conditional ``UPDATE`` (atomic decrement,
-and the row lock that orders the access against a concurrent withdrawal),
-then the audit entry is appended in the same transaction. If that write
-fails, the transaction rolls back and nothing is released.
+dataset. Server time is read once the transaction has begun. The use is
+taken by one conditional ``UPDATE`` (atomic decrement, and the row lock that
+orders the access against a concurrent withdrawal) whose ``WHERE`` repeats
+every condition, objection and suspension included, then the audit entry is
+appended in the same transaction. Objections and suspensions are read once
+more after that append, which holds the chain head lock they also take: an
+access is wholly before or wholly after each of them. If the audit write
+fails, the transaction rolls back and nothing is released. Audit entries
+keep only requested names that are fields of the dataset, and a count of
+the others (a recipient's text could be a value).
 
 Every refusal raises :class:`~desens.consent.errors.AccessDenied` with the
 same message; its reason is only written to the audit log, so a recipient
@@ -28,7 +34,7 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from desens.consent import audit
@@ -118,6 +124,11 @@ _CHECK = (
     .where(Token.token_hash == bindparam("token_hash"))
 )
 _consents = Base.metadata.tables["consents"]
+_objections = Base.metadata.tables["objections"]
+_principals = Base.metadata.tables["principals"]
+# The use is taken only if every condition still holds when the UPDATE runs
+# (on PostgreSQL each statement sees what committed before it began, so an
+# objection or suspension committed since _CHECK stops it here).
 _CONSUME = (
     update(_consents)
     .where(
@@ -129,8 +140,29 @@ _CONSUME = (
             _consents.c.max_uses.is_(None),
             and_(_consents.c.uses < _consents.c.max_uses),
         ),
+        ~exists().where(
+            _objections.c.dataset_id == _consents.c.dataset_id,
+            _objections.c.subject_ref == _consents.c.subject_ref,
+            _objections.c.status == "open",
+        ),
+        ~exists().where(
+            _principals.c.id == bindparam("caller"),
+            _principals.c.suspended_at.is_not(None),
+        ),
     )
     .values(uses=_consents.c.uses + 1)
+)
+# Is the caller suspended, has the subject objected? Asked again once the
+# audit chain head is locked (see _decide).
+_BARRED = select(
+    select(Principal.suspended_at).where(Principal.id == bindparam("caller")).scalar_subquery(),
+    select(Objection.id)
+    .where(
+        Objection.dataset_id == bindparam("dataset_id"),
+        Objection.subject_ref == bindparam("subject_ref"),
+        Objection.status == "open",
+    )
+    .exists(),
 )
 _USED = insert(Base.metadata.tables["consent_events"])
 _records_t = Base.metadata.tables["records"]
@@ -182,17 +214,32 @@ def _check(
     return _Grant(consent, dataset, [item["field"] for item in consent.items])
 
 
+def _barred(session: Session, consent: Consent, actor: str) -> str | None:
+    suspended_at, objected = session.execute(
+        _BARRED,
+        {"caller": actor, "dataset_id": consent.dataset_id, "subject_ref": consent.subject_ref},
+    ).one()
+    if suspended_at is not None:
+        return "recipient_suspended"
+    if objected:
+        return "subject_objected"
+    return None
+
+
 def _consume(session: Session, consent: Consent, now: dt.datetime, actor: str) -> None:
     # One conditional UPDATE: the atomic use count, and the row lock that
     # orders this access against a concurrent withdrawal.
     conn = session.connection()
-    done = conn.execute(_CONSUME, {"consent_id": consent.id, "now": now})
+    done = conn.execute(_CONSUME, {"consent_id": consent.id, "now": now, "caller": actor})
     if done.rowcount != 1:
         session.refresh(consent)
         if consent.status == "withdrawn":
             raise _Denied("withdrawn", consent)
         if consent.max_uses is not None and consent.uses >= consent.max_uses:
             raise _Denied("exhausted", consent)
+        barred = _barred(session, consent, actor)
+        if barred is not None:
+            raise _Denied(barred, consent)
         raise _Denied("expired", consent)
     conn.execute(_USED, {"consent_id": consent.id, "event": "used", "at": now, "actor": actor})
 
@@ -209,9 +256,13 @@ def _decide(
     now = utcnow()
     try:
         with store.transaction() as session:
+            # Server time once the transaction has begun: on SQLite a writer
+            # may have waited for the lock, past the consent's expiry.
+            now = utcnow()
             grant = _check(session, store, recipient, token, mode, now)
             _consume(session, grant.consent, now, recipient.id)
             result, released = body(session, grant)
+            names, unknown = _field_names(grant.dataset, requested)
             audit.append(
                 session,
                 actor=recipient.id,
@@ -220,17 +271,36 @@ def _decide(
                 dataset_id=grant.dataset.id,
                 subject_ref=grant.consent.subject_ref,
                 purpose=grant.consent.purpose,
-                requested=grant.consented if requested is None else requested,
+                requested=grant.consented if requested is None else names,
                 released=released,
                 decision="granted",
-                reason="consented",
+                reason=_with_unknown("consented", unknown),
                 keys=store.keys,
                 checkpoint_every=store.settings.checkpoint_every,
             )
+            # append() holds the chain head lock, which every objection and
+            # suspension takes before it commits: what committed before is
+            # seen here, what commits later is ordered after this access.
+            barred = _barred(session, grant.consent, recipient.id)
+            if barred is not None:
+                raise _Denied(barred, grant.consent)
         return result
     except _Denied as denied:
         _record_denial(store, recipient, action, requested, denied, now)
         raise AccessDenied(denied.reason) from None
+
+
+def _field_names(dataset: Dataset | None, requested: Sequence[str] | None) -> tuple[list[str], int]:
+    # Requested names are the recipient's text: only the dataset's own field
+    # names go into the permanent log, the others only as a count.
+    wanted = set(requested or ())
+    fields = [f["name"] for f in dataset.fields] if dataset is not None else []
+    names = [n for n in fields if n in wanted]
+    return names, len(wanted) - len(names)
+
+
+def _with_unknown(reason: str, unknown: int) -> str:
+    return f"{reason}; {unknown} unknown field names" if unknown else reason
 
 
 def _record_denial(
@@ -242,6 +312,10 @@ def _record_denial(
     now: dt.datetime,
 ) -> None:
     with store.transaction() as session:
+        dataset = None
+        if denied.dataset_id is not None:
+            dataset = store.policies.dataset(session, denied.dataset_id)
+        names, unknown = _field_names(dataset, requested)
         if denied.consent_id is not None and denied.expire:
             done = session.execute(
                 update(Consent)
@@ -263,10 +337,10 @@ def _record_denial(
             dataset_id=denied.dataset_id,
             subject_ref=denied.subject_ref,
             purpose=denied.purpose,
-            requested=requested or (),
+            requested=names,
             released=(),
             decision="denied",
-            reason=denied.reason,
+            reason=_with_unknown(denied.reason, unknown),
             keys=store.keys,
             checkpoint_every=store.settings.checkpoint_every,
         )

@@ -36,6 +36,7 @@ __all__ = [
     "Desensitizer",
     "FieldSpec",
     "PolicyCache",
+    "add_numbered_records",
     "add_records",
     "create_dataset",
     "get_dataset",
@@ -141,20 +142,42 @@ def add_records(
     """Load records into a dataset; returns how many were added.
 
     Every row must have exactly the dataset's fields (values are strings or
-    null). Errors name the row and the field, never the value.
+    null). Errors name the row (counted from 1) and the dataset's field, never
+    a value, nor a key the row has that the dataset does not (in a headerless
+    CSV file those keys are the first record's values).
 
     Raises:
         BadRecordError: For a row that does not fit the schema.
     """
+    return add_numbered_records(
+        session, keys, department, dataset, enumerate(rows, start=1), source
+    )
+
+
+def add_numbered_records(
+    session: Session,
+    keys: ConsentKeys,
+    department: Principal,
+    dataset: Dataset,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    source: str = "<request>",
+) -> int:
+    """:func:`add_records` for ``(line, row)`` pairs: errors name the line given.
+
+    Use it for a file, whose records do not start at line 1 or span several.
+    """
     names = [f["name"] for f in dataset.fields]
     wanted = set(names)
     count = 0
-    for line, row in enumerate(rows, start=1):
+    for line, row in rows:
         if set(row) != wanted:
-            missing = sorted(wanted - set(row))
-            extra = sorted(set(row) - wanted)
+            missing = [n for n in names if n not in row]
+            extra = sum(1 for k in row if k not in wanted)
             raise BadRecordError(
-                source, line, f"fields do not match the dataset (missing {missing}, extra {extra})"
+                source,
+                line,
+                f"fields do not match the dataset (missing {missing}, "
+                f"{extra} unexpected key{'' if extra == 1 else 's'})",
             )
         for name in names:
             value = row[name]

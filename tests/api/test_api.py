@@ -204,7 +204,13 @@ def test_terms_cannot_be_edited(client: TestClient, world: World) -> None:
             json={"purpose": "x"},
             headers=as_(world, "portal"),
         )
-        assert r.status_code in (404, 405)
+        assert (r.status_code, r.json()["error"]) == (404, "not_found")  # no such route
+    r = client.put(
+        f"/portal/consents/{consent['id']}/withdraw",
+        json={"purpose": "x"},
+        headers=as_(world, "portal"),
+    )
+    assert (r.status_code, r.json()["error"]) == (405, "method_not_allowed")
 
 
 def test_batch_requires_approval_through_the_api(client: TestClient, world: World) -> None:
@@ -302,3 +308,39 @@ def test_logs_never_carry_ids_tokens_or_keys(client: TestClient, world: World, c
     logged = caplog.text + repr([r.args for r in caplog.records])
     secrets = [subject, token, *world.keys.values(), *world.records[subject].values()]
     assert [s for s in secrets if s in logged] == []
+
+
+def test_problem_locs_never_echo_client_chosen_keys(client: TestClient, world: World) -> None:
+    body = consent_body(world, world.subjects[0])
+    body["extra13800138000"] = "x"
+    r = client.post("/portal/consents", json=body, headers=as_(world, "portal"))
+    assert r.status_code == 422 and "13800138000" not in r.text
+    assert [p["loc"] for p in r.json()["problems"]] == [["body", "<key>"]]
+    r = client.post(
+        f"/department/datasets/{world.dataset_id}/records",
+        json={"records": [{resident_id(5): 7, "姓名": "x"}]},
+        headers=as_(world, "department"),
+    )
+    assert r.status_code == 422 and resident_id(5) not in r.text
+    assert [p["loc"] for p in r.json()["problems"]] == [["body", "records", 0, "<key>"]]
+    r = client.post("/access/query", json={"token": 5}, headers=as_(world, "recipient"))
+    assert [p["loc"] for p in r.json()["problems"]] == [["body", "token"]]
+
+
+def test_record_errors_name_missing_fields_and_count_the_others(
+    client: TestClient, world: World
+) -> None:
+    record = record_for(40)
+    del record["收入"]
+    record[phone(41)] = "x"
+    record[resident_id(42)] = None
+    r = client.post(
+        f"/department/datasets/{world.dataset_id}/records",
+        json={"records": [record_for(43), record]},
+        headers=as_(world, "department"),
+    )
+    assert r.status_code == 422 and r.json()["error"] == "rule_violation"
+    assert phone(41) not in r.text and resident_id(42) not in r.text
+    assert r.json()["message"] == (
+        "<request>:2: fields do not match the dataset (missing ['收入'], 2 unexpected keys)"
+    )

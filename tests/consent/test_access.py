@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +25,7 @@ from desens.consent import (
 from desens.consent import access as access_module
 from desens.consent.crypto import new_secret
 from desens.consent.models import AuditEntry, Consent, ConsentEvent, Token
-from tests.consent.consent_support import FIELD_NAMES, World, phone
+from tests.consent.consent_support import FIELD_NAMES, World, phone, resident_id
 
 
 def last_entry(world: World) -> AuditEntry:
@@ -42,8 +46,8 @@ def denied_reason(world: World, call) -> str:  # type: ignore[no-untyped-def]
     assert count_entries(world) == before + 1
     entry = last_entry(world)
     assert entry.decision == "denied" and entry.fields_released == []
-    assert entry.reason == info.value.reason
-    return entry.reason
+    assert entry.reason.split(";")[0] == info.value.reason
+    return info.value.reason
 
 
 def test_query_releases_consented_fields_and_desensitizes_the_rest(world: World) -> None:
@@ -235,3 +239,132 @@ def test_store_keeps_only_the_token_hash(world: World) -> None:
         stored = s.scalars(select(Token)).all()
     assert token not in repr([(t.token_hash, t.consent_id) for t in stored])
     assert world.store.keys.token_hash(token) in {t.token_hash for t in stored}
+
+
+def test_now_is_read_once_the_transaction_has_begun(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    expires = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    consent, token = world.give(
+        world.subjects[0], not_before=expires - dt.timedelta(days=1), expires_at=expires
+    )
+    clock = [expires - dt.timedelta(seconds=1)]
+    monkeypatch.setattr(access_module, "utcnow", lambda: clock[0])
+    begin = world.store.transaction
+
+    @contextmanager
+    def queued() -> Iterator[object]:
+        clock[0] = expires  # the request waited for the write lock past the expiry
+        with begin() as session:
+            yield session
+
+    monkeypatch.setattr(world.store, "transaction", queued)
+    assert denied_reason(world, lambda: query(world.store, world.recipient, token)) == "expired"
+    with world.store.reading() as s:
+        assert s.get(Consent, consent.id).uses == 0  # type: ignore[union-attr]
+
+
+def test_audit_keeps_only_the_datasets_field_names(world: World) -> None:
+    _, token = world.give(world.subjects[0])
+    _, verify_token = world.give(world.subjects[1], mode="verify")
+    planted = resident_id(777)  # a recipient could put an ID number where a name goes
+    calls = [
+        (lambda: query(world.store, world.recipient, token, ["姓名", planted, planted + "x"]), 2),
+        (lambda: verify(world.store, world.recipient, verify_token, planted, "x"), 1),
+        (lambda: query(world.store, world.recipient, "cgt_nope", ["姓名", planted]), 2),
+    ]
+    for call, unknown in calls:
+        denied_reason(world, call)
+        entry = last_entry(world)
+        assert planted not in repr(entry.__dict__)
+        assert set(entry.fields_requested) <= set(FIELD_NAMES)
+        assert entry.reason.endswith(f"; {unknown} unknown field names")
+    assert last_entry(world).fields_requested == []  # no dataset to check the names against
+    query(world.store, world.recipient, token, ["姓名", "手机号"])
+    assert last_entry(world).fields_requested == ["姓名", "手机号"]
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_max_uses_is_exact_under_concurrency(world: World) -> None:
+    consent, token = world.give(world.subjects[0], max_uses=3)
+    start = threading.Barrier(8)
+    outcomes: list[bool] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        start.wait(timeout=10)
+        for _ in range(2):
+            try:
+                query(world.store, world.recipient, token)
+                ok = True
+            except AccessDenied:
+                ok = False
+            with lock:
+                outcomes.append(ok)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(8)]
+    deadline = time.monotonic() + 30
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "the clients did not finish in time"
+    assert sorted(outcomes) == [False] * 13 + [True] * 3
+    with world.store.reading() as s:
+        assert s.get(Consent, consent.id).uses == 3  # type: ignore[union-attr]
+        granted = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "access.query", AuditEntry.decision == "granted")
+        )
+        used = s.scalar(
+            select(func.count()).select_from(ConsentEvent).where(ConsentEvent.event == "used")
+        )
+    assert (granted, used) == (3, 3)
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("when", ["before-update", "after-update"])
+@pytest.mark.parametrize(
+    ("act", "reason"),
+    [("objection", "subject_objected"), ("suspension", "recipient_suspended")],
+)
+def test_objection_or_suspension_committed_mid_access_stops_it(  # type: ignore[no-untyped-def]
+    world: World, monkeypatch, when: str, act: str, reason: str
+) -> None:
+    # Two sessions, one interleaving: the access has passed its checks (and,
+    # "after-update", taken its use) when the other session commits.
+    subject = world.subjects[0]
+    consent, token = world.give(subject)
+    committed: list[int] = []
+
+    def intervene() -> None:
+        with world.store.transaction() as s:  # its own connection and transaction
+            if act == "objection":
+                object_to_dataset(s, world.store.keys, world.portal, world.dataset_id, subject)
+            else:
+                set_suspended(s, world.admin, world.recipient.id, True)
+        committed.append(count_entries(world))
+
+    consume = access_module._consume
+
+    def interleaved(session, consent, now, actor) -> None:  # type: ignore[no-untyped-def]
+        if when == "before-update":
+            intervene()
+        consume(session, consent, now, actor)
+        if when == "after-update":
+            intervene()
+
+    monkeypatch.setattr(access_module, "_consume", interleaved)
+    with pytest.raises(AccessDenied) as info:
+        query(world.store, world.recipient, token)
+    assert info.value.reason == reason
+    assert committed, "the interleaving did not happen"
+    entry = last_entry(world)
+    assert (entry.decision, entry.reason, entry.seq) == ("denied", reason, committed[0] + 1)
+    with world.store.reading() as s:
+        assert s.get(Consent, consent.id).uses == 0  # type: ignore[union-attr]
+        granted = s.scalars(
+            select(AuditEntry.seq).where(
+                AuditEntry.action == "access.query", AuditEntry.decision == "granted"
+            )
+        ).all()
+    assert granted == []

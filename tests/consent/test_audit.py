@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import OperationalError
 
-from desens.consent import AuditWriteError, checkpoint, query, verify_chain
+from desens.consent import AuditWriteError, ConsentStore, checkpoint, query, verify_chain
 from desens.consent import audit as audit_module
-from desens.consent.models import AuditEntry, Consent
+from desens.consent.audit import entry_hash
+from desens.consent.models import AuditEntry, AuditHead, Consent
 from tests.consent.consent_support import World
 
 
@@ -138,3 +141,53 @@ def test_failed_audit_write_releases_nothing(world: World, monkeypatch) -> None:
     with world.store.reading() as s:
         assert s.get(Consent, consent.id).uses == 0  # type: ignore[union-attr]
     assert report(world).ok
+
+
+def _append_raw(store: ConsentStore, n: int) -> None:
+    # Valid entries written in one go: appending them one by one takes too long.
+    with store.transaction() as s:
+        head = s.get(AuditHead, 1)
+        assert head is not None
+        rows = []
+        for seq in range(head.seq + 1, head.seq + n + 1):
+            fields: dict[str, object] = {
+                "seq": seq,
+                "at": "2026-01-01T00:00:00+00:00",
+                "actor": "a" * 32,
+                "action": "access.query",
+                "consent_id": None,
+                "dataset_id": None,
+                "subject_ref": None,
+                "purpose": None,
+                "fields_requested": [],
+                "fields_released": [],
+                "decision": "granted",
+                "reason": "consented",
+                "prev_hash": head.hash,
+            }
+            fields["hash"] = head.hash = entry_hash(fields)
+            head.seq = seq
+            rows.append(fields)
+        s.execute(insert(AuditEntry), rows)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_verify_memory_does_not_grow_with_the_log(store: ConsentStore) -> None:
+    def peak() -> int:
+        tracemalloc.start()
+        try:
+            with store.reading() as s:
+                result = verify_chain(s, store.keys.public_key)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert result.ok, result.problems
+
+    _append_raw(store, 1000)
+    with store.transaction() as s:
+        checkpoint(s, store.keys)
+    small = peak()
+    _append_raw(store, 4000)
+    grown = peak() - small
+    # Keeping every hash cost ~360 bytes an entry (1.4 MB here); streaming, ~0.
+    assert grown < 300_000, grown

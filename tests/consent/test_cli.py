@@ -61,5 +61,79 @@ def test_serve_creates_an_admin_and_loads_records(setup, tmp_path: Path, capsys)
     )
     assert main(["serve", *args, "--load-records", world.dataset_id, str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "bad.csv:1" in err and "xxx" not in err
+    assert "bad.csv:2" in err and "xxx" not in err  # line 2: the header is line 1
     assert main(["serve", *args, "--load-records", "nope", str(rows)]) == 2
+
+
+def _csv_line(values: list[str]) -> str:
+    return ",".join(values) + "\n"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_load_records_errors_never_quote_a_record(setup, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    world, args = setup
+    first, second = record_for(20), record_for(21)
+
+    def load(name: str, text: str) -> str:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert main(["serve", *args, "--load-records", world.dataset_id, str(path)]) == 1
+        err = capsys.readouterr().err
+        leaked = [v for rec in (first, second) for v in rec.values() if v in err]
+        assert leaked == [], err
+        return err
+
+    # Headerless: DictReader takes the first record's values for the field names.
+    err = load("headerless.csv", _csv_line(list(first.values())) + _csv_line(list(second.values())))
+    assert "headerless.csv:2: fields do not match the dataset" in err
+    assert f"missing {FIELD_NAMES}" in err and "6 unexpected keys" in err
+    header = _csv_line(FIELD_NAMES)
+    err = load("short.csv", header + _csv_line(list(first.values())[:-1]))
+    assert "short.csv:2: the row has fewer cells than the header" in err
+    err = load("long.csv", header + _csv_line([*first.values(), "x", "y"]))
+    assert "long.csv:2: the row has more cells than the header" in err
+    # Line numbers are the file's: a quoted newline makes record 2 span lines 3-4.
+    spanning = dict(second, 住址='"广东省江门市\n蓬江区"')
+    err = load(
+        "lines.csv",
+        header
+        + _csv_line(list(first.values()))
+        + _csv_line(list(spanning.values()))
+        + _csv_line(list(first.values())[:-1]),
+    )
+    assert "lines.csv:5: the row has fewer cells" in err
+    with world.store.reading() as s:
+        assert s.scalar(text("SELECT count(*) FROM records")) == len(world.records)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("command", [["serve", "--create-admin", "x"], ["audit", "verify"]])
+@pytest.mark.parametrize(
+    ("env", "url", "named"),
+    [
+        pytest.param({"DESENS_PORT": "p0rt-417x"}, None, "DESENS_PORT", id="bad-port"),
+        pytest.param(
+            {"DESENS_POOL_SIZE": "pool-417x"}, None, "DESENS_POOL_SIZE", id="bad-pool-size"
+        ),
+        pytest.param({}, "nonsense-417x", "DESENS_DATABASE_URL", id="bad-url"),
+        pytest.param(
+            {},
+            "postgresql+psycopg://u417x:pw417x@127.0.0.1:1/db417x?connect_timeout=2",
+            "DESENS_DATABASE_URL",
+            id="unreachable",
+        ),
+    ],
+)
+def test_bad_settings_are_named_never_echoed(  # type: ignore[no-untyped-def]
+    setup, monkeypatch, capsys, command, env, url, named
+) -> None:
+    _world, args = setup
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    if url is not None:
+        args = [args[0], url, *args[2:]]
+    assert main([*command, *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("desens: error: ") and named in captured.err
+    assert "417x" not in captured.err + captured.out
+    assert "Traceback" not in captured.err
