@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field
@@ -123,6 +124,29 @@ def _event(session: Session, consent_id: str, event: str, actor: str) -> None:
     session.add(ConsentEvent(consent_id=consent_id, event=event, at=utcnow(), actor=actor))
 
 
+def _audit(
+    session: Session,
+    actor: str,
+    action: str,
+    consent: Consent,
+    reason: str,
+    requested: Iterable[str] = (),
+) -> None:
+    """Audit a step of a consent's life (given, withdrawn, approved)."""
+    audit.append(
+        session,
+        actor=actor,
+        action=action,
+        consent_id=consent.id,
+        dataset_id=consent.dataset_id,
+        subject_ref=consent.subject_ref,
+        purpose=consent.purpose,
+        requested=requested,
+        decision="granted",
+        reason=reason,
+    )
+
+
 def create_consent(
     session: Session, keys: ConsentKeys, portal: Principal, terms: ConsentTerms
 ) -> tuple[Consent, str]:
@@ -179,17 +203,13 @@ def create_consent(
     session.flush()
     _event(session, consent.id, "given", portal.id)
     token = issue_token(session, keys, consent)
-    audit.append(
+    _audit(
         session,
-        actor=portal.id,
-        action="consent.give",
-        consent_id=consent.id,
-        dataset_id=dataset.id,
-        subject_ref=consent.subject_ref,
-        purpose=consent.purpose,
+        portal.id,
+        "consent.give",
+        consent,
+        consent.status,
         requested=[i.field for i in terms.items],
-        decision="granted",
-        reason=consent.status,
     )
     return consent, token
 
@@ -232,17 +252,7 @@ def withdraw_consent(
         raise ConflictError(f"consent {consent_id} is no longer active")
     session.refresh(consent)
     _event(session, consent.id, "withdrawn", portal.id)
-    audit.append(
-        session,
-        actor=portal.id,
-        action="consent.withdraw",
-        consent_id=consent.id,
-        dataset_id=consent.dataset_id,
-        subject_ref=consent.subject_ref,
-        purpose=consent.purpose,
-        decision="granted",
-        reason="withdrawn",
-    )
+    _audit(session, portal.id, "consent.withdraw", consent, "withdrawn")
     return consent
 
 
@@ -261,17 +271,7 @@ def approve_consent(session: Session, admin: Principal, consent_id: str) -> Cons
     consent.status = "active"
     consent.approved_by = admin.id
     _event(session, consent.id, "approved", admin.id)
-    audit.append(
-        session,
-        actor=admin.id,
-        action="consent.approve",
-        consent_id=consent.id,
-        dataset_id=consent.dataset_id,
-        subject_ref=consent.subject_ref,
-        purpose=consent.purpose,
-        decision="granted",
-        reason="batch approved",
-    )
+    _audit(session, admin.id, "consent.approve", consent, "batch approved")
     return consent
 
 
