@@ -217,13 +217,19 @@ class DesensAnalyzer(AnalyzerEngine):
         wanted = set(entities) if entities is not None else None
         threshold = self.threshold if score_threshold is None else score_threshold
         per_text: list[list[RecognizerResult]] = [[] for _ in texts]
+        joined = None
         for recognizer in self.recognizers:
             targets = [e for e in recognizer.supported_entities if wanted is None or e in wanted]
             if not targets:
                 continue
+            shared = getattr(recognizer, "analyze_joined", None)
             batch = getattr(recognizer, "analyze_batch", None)
-            if callable(batch):
-                found: list[list[RecognizerResult]] = batch(texts)
+            if callable(shared):
+                # One join (and one excerpt per kind) serves every pattern recognizer.
+                joined = joined or _joined_texts(texts)
+                found: list[list[RecognizerResult]] = shared(joined)
+            elif callable(batch):
+                found = batch(texts)
             else:
                 # Pattern recognizers need no NLP artifacts; presidio types it loosely.
                 found = [recognizer.analyze(text, targets, None) for text in texts]  # type: ignore[arg-type]
@@ -252,6 +258,13 @@ class DesensAnalyzer(AnalyzerEngine):
             text, max(0, result.start - self.context_window), result.start
         ):
             result.score = min(1.0, max(result.score + CONTEXT_FACTOR, MIN_SCORE_WITH_CONTEXT))
+
+
+def _joined_texts(texts: Sequence[str]) -> Any:
+    # Imported here for the same reason as in _priority().
+    from recognizers.batch import JoinedTexts
+
+    return JoinedTexts(texts)
 
 
 def check_entities(requested: Iterable[str] | None, known: Sequence[str]) -> None:

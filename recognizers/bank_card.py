@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
-from recognizers.batch import BatchPatternRecognizer
+from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, luhn_valid, to_halfwidth
 
 __all__ = ["CnBankCardRecognizer"]
@@ -50,6 +50,8 @@ class CnBankCardRecognizer(BatchPatternRecognizer):
         ),
         Pattern("bank_card_other", rf"{_LEFT}(?=[1-27-9１-２７-９]){_BODY}{_RIGHT}", 0.3),
     ]
+    SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
+    SCAN_MIN_KEYS: ClassVar[int] = 16  # digits: 16-19 digits
     CONTEXT: ClassVar[list[str]] = [
         "银行卡",
         "银行卡号",

@@ -9,16 +9,26 @@ The results are the same as calling ``analyze`` on each text (a test checks
 it): same spans, same scores after ``validate_result`` / ``invalidate_result``,
 duplicates removed as presidio does. Matches that would cross from one text
 into the next are dropped; no desens pattern matches a line break.
+
+A recognizer that declares :attr:`BatchPatternRecognizer.SCAN_ALPHABET` runs
+its patterns over an :class:`~recognizers.excerpt.Excerpt` of the joined text
+instead: only the pieces that can hold a match (for a resident ID, the runs of
+digits, letters and separators with at least 15 digits), with the same
+matches. The analyzer builds one :class:`JoinedTexts` per batch and hands it
+to every recognizer (:meth:`BatchPatternRecognizer.analyze_joined`), so the
+batch is joined, and cut into pieces, once per alphabet.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import Any, ClassVar
 
+import numpy as np
+import numpy.typing as npt
 import regex
 from presidio_analyzer import (
     AnalysisExplanation,
@@ -28,9 +38,18 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 
-__all__ = ["BatchPatternRecognizer", "JoinedTexts"]
+from recognizers.excerpt import Alphabet, Excerpt, Pieces, alphabet
+
+__all__ = ["DIGITS", "NUMBER_ALPHABET", "BatchPatternRecognizer", "JoinedTexts"]
 
 SEPARATOR = "\n"
+#: Half- and full-width digits: the :attr:`BatchPatternRecognizer.SCAN_KEYS` of numbers.
+DIGITS = "0123456789０１２３４５６７８９"
+#: Every character the number recognizers (resident ID, bank card, USCC,
+#: passport, phone) match or test: digits, letters, the separators and
+#: brackets written inside numbers, and 转 (extension). One shared alphabet
+#: means a batch is cut into pieces once for all of them.
+NUMBER_ALPHABET = r"0-9０-９A-Za-zＡ-Ｚａ-ｚ_ ()（）+＋\-－.．@＠转"
 
 
 class JoinedTexts:
@@ -44,6 +63,21 @@ class JoinedTexts:
         for text in texts:
             self.starts.append(pos)
             pos += len(text) + len(SEPARATOR)
+        self._code_points: npt.NDArray[np.uint32] | None = None
+        self._pieces: dict[int, Pieces] = {}
+        self._excerpts: dict[tuple[int, int], Excerpt] = {}
+
+    def excerpt(self, abc: Alphabet, min_keys: int) -> Excerpt:
+        """The pieces of the joined text with ``min_keys`` keys; cut once per alphabet."""
+        key = (id(abc), min_keys)
+        if key not in self._excerpts:
+            if id(abc) not in self._pieces:
+                if self._code_points is None:
+                    raw = self.joined.encode("utf-32-le")
+                    self._code_points = np.frombuffer(raw, dtype=np.uint32)
+                self._pieces[id(abc)] = Pieces(self.joined, self._code_points, abc)
+            self._excerpts[key] = self._pieces[id(abc)].excerpt(min_keys)
+        return self._excerpts[key]
 
     def locate(self, start: int, end: int) -> tuple[int, int, int] | None:
         """(text index, local start, local end), or None if the span crosses texts."""
@@ -75,6 +109,14 @@ class BatchPatternRecognizer(PatternRecognizer):
     #: e-mail address). The batch path skips texts that have none of them
     #: without running the patterns. Empty: no such shortcut.
     REQUIRED_CHARS: ClassVar[str] = ""
+    #: A character class body holding every character the patterns match or
+    #: test (checked). When set, the patterns run over an
+    #: :class:`~recognizers.excerpt.Excerpt` of the batch: the runs of these
+    #: characters with at least ``SCAN_MIN_KEYS`` of the ``SCAN_KEYS``
+    #: characters, which every match must hold. Empty: over the whole batch.
+    SCAN_ALPHABET: ClassVar[str] = ""
+    SCAN_KEYS: ClassVar[str] = DIGITS
+    SCAN_MIN_KEYS: ClassVar[int] = 1
 
     def __init__(self, supported_language: str = "zh", **kw: Any) -> None:
         kw.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
@@ -98,18 +140,48 @@ class BatchPatternRecognizer(PatternRecognizer):
 
     def analyze_batch(self, texts: Sequence[str]) -> list[list[RecognizerResult]]:
         """Results per text, as ``analyze(text, entities)`` would give them."""
+        return self.analyze_joined(JoinedTexts(texts))
+
+    def analyze_joined(self, joined: JoinedTexts) -> list[list[RecognizerResult]]:
+        """:meth:`analyze_batch` for texts already joined (shared between recognizers)."""
+        texts = joined.texts
         out: list[list[RecognizerResult]] = [[] for _ in texts]
         if self.REQUIRED_CHARS:
             needed = _char_class(self.REQUIRED_CHARS).search
             idx = [i for i, t in enumerate(texts) if needed(t)]
+            if not idx:
+                return out
+            if len(idx) < len(texts):
+                joined = JoinedTexts([texts[i] for i in idx])
         else:
             idx = list(range(len(texts)))
-        if not idx:
-            return out
-        joined = JoinedTexts([texts[i] for i in idx])
         for i, result in self._batch_results(joined):
             out[idx[i]].append(result)
         return [EntityRecognizer.remove_duplicates(r) if len(r) > 1 else r for r in out]
+
+    def scan_patterns(self) -> tuple[str, ...]:
+        """The patterns in stdlib ``re`` syntax, for :func:`~recognizers.excerpt.member_table`."""
+        patterns: list[Pattern] = self.patterns  # type: ignore[has-type]
+        return tuple(p.regex for p in patterns)
+
+    def _alphabet(self) -> Alphabet | None:
+        if not self.SCAN_ALPHABET or (self.global_regex_flags or 0) & regex.IGNORECASE:
+            return None
+        abc = self.__dict__.get("_scan_alphabet")
+        if abc is None:
+            abc = alphabet(self.SCAN_ALPHABET, self.SCAN_KEYS)
+            for pattern in self.scan_patterns():
+                abc.check(pattern)
+            self.__dict__["_scan_alphabet"] = abc
+        return abc
+
+    def _scan_text(self, joined: JoinedTexts) -> tuple[str, Callable[[int], int] | None]:
+        """The text to run the patterns over, and the map of its offsets to ``joined``."""
+        abc = self._alphabet()
+        if abc is None:
+            return joined.joined, None
+        excerpt = joined.excerpt(abc, self.SCAN_MIN_KEYS)
+        return excerpt.text, excerpt.origin
 
     def _batch_results(self, joined: JoinedTexts) -> Iterator[tuple[int, RecognizerResult]]:
         flags = self.global_regex_flags
@@ -121,12 +193,16 @@ class BatchPatternRecognizer(PatternRecognizer):
             RecognizerResult.RECOGNIZER_NAME_KEY: name,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
+        text, origin = self._scan_text(joined)
         for pattern in patterns:
             compiled = self._pattern_regex(pattern, flags)
-            for match in compiled.finditer(joined.joined):
+            for match in compiled.finditer(text):
                 start, end = match.span()
                 if start == end:
                     continue
+                if origin is not None:
+                    moved = origin(start)
+                    start, end = moved, moved + end - start
                 located = joined.locate(start, end)
                 if located is None:
                     continue

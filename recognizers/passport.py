@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
-from recognizers.batch import BatchPatternRecognizer
+from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 
 __all__ = ["CnPassportRecognizer"]
 
@@ -34,6 +34,8 @@ class CnPassportRecognizer(BatchPatternRecognizer):
         Pattern("cn_passport_e_letter7", rf"{_LEFT}E[A-HJ-NP-Z][0-9]{{7}}{_RIGHT}", 0.4),
     ]
     REQUIRED_CHARS: ClassVar[str] = "EG"
+    SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
+    SCAN_MIN_KEYS: ClassVar[int] = 7  # digits: E + a letter + 7 digits
     CONTEXT: ClassVar[list[str]] = [
         "护照",
         "护照号",

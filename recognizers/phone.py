@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
-from recognizers.batch import BatchPatternRecognizer
+from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 
 __all__ = ["CnPhoneRecognizer"]
 
@@ -74,6 +74,8 @@ class CnPhoneRecognizer(BatchPatternRecognizer):
         ),
         Pattern("cn_landline_run", rf"{_LEFT}{_AREA}{_LOCAL_STRICT}{_RIGHT}", 0.3),
     ]
+    SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
+    SCAN_MIN_KEYS: ClassVar[int] = 10  # digits: area code + local number, or a mobile
     CONTEXT: ClassVar[list[str]] = [
         "手机",
         "手机号",

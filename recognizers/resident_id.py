@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
-from recognizers.batch import BatchPatternRecognizer
+from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, to_halfwidth
 
 __all__ = ["CnResidentIdRecognizer"]
@@ -45,6 +45,8 @@ class CnResidentIdRecognizer(BatchPatternRecognizer):
         ),
         Pattern("cn_id_15", rf"{_LEFT}[1-9１-９]{_D}{{14}}{_RIGHT}", 0.4),
     ]
+    SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
+    SCAN_MIN_KEYS: ClassVar[int] = 15  # digits: the 15-digit legacy number
     CONTEXT: ClassVar[list[str]] = [
         "身份证",
         "身份证号",

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
-from recognizers.batch import BatchPatternRecognizer
+from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 from recognizers.checksums import (
     gb11714_check_char,
     is_plausible_division_code,
@@ -45,6 +45,8 @@ class CnUsccRecognizer(BatchPatternRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("cn_uscc", rf"{_LEFT}{_C}{{2}}{_D}{{6}}{_C}{{10}}{_RIGHT}", 0.4),
     ]
+    SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
+    SCAN_MIN_KEYS: ClassVar[int] = 6  # digits: the division code
     CONTEXT: ClassVar[list[str]] = [
         "统一社会信用代码",
         "社会信用代码",
