@@ -20,6 +20,8 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import re
+from operator import mul
 
 __all__ = [
     "PROVINCE_CODES",
@@ -51,11 +53,17 @@ PROVINCE_CODES: frozenset[str] = frozenset(
 
 _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _GB11643_CHECK = "10X98765432"
+_GB11643_WEIGHT_SUM = sum(_GB11643_WEIGHTS)
 
 #: The 31 characters of GB 32100-2015 (digits and capitals without I, O, S, V, Z),
 #: in value order: the index of a character is its value.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+# The checksums below run on bytes: iterating bytes yields integers, and
+# bytes.translate / sum(map(mul, ...)) keep the per-character work in C.
+_USCC_TO_VALUE = str.maketrans({ch: chr(i) for i, ch in enumerate(USCC_ALPHABET)})
+_USCC_CHARS = re.compile(f"[{USCC_ALPHABET}]+")
+_LUHN_DOUBLED = bytes((2 * (b - 48) - 9 * (b >= 53)) if 48 <= b <= 57 else 0 for b in range(256))
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -84,11 +92,15 @@ def to_halfwidth(s: str) -> str:
         >>> to_halfwidth("（０７５０）１２３４５６７")
         '(0750)1234567'
     """
+    if s.isascii():
+        return s
     return s.translate(_HALFWIDTH_TABLE)
 
 
 def _digits_only(s: str) -> str:
     """Normalise width and drop the separators allowed inside long numbers."""
+    if s.isascii() and s.isdigit():
+        return s
     return to_halfwidth(s).translate(_NUMBER_SEPARATORS)
 
 
@@ -140,7 +152,7 @@ def gb11643_check_char(first17: str) -> str:
     digits = to_halfwidth(first17)
     if len(digits) != 17 or not _is_ascii_digits(digits):
         raise ValueError("expected 17 digits before the check character")
-    total = sum(int(d) * w for d, w in zip(digits, _GB11643_WEIGHTS, strict=True))
+    total = sum(map(mul, digits.encode("ascii"), _GB11643_WEIGHTS)) - 48 * _GB11643_WEIGHT_SUM
     return _GB11643_CHECK[total % 11]
 
 
@@ -201,15 +213,10 @@ def luhn_check_digit(payload: str) -> str:
     digits = _digits_only(payload)
     if not digits or not _is_ascii_digits(digits):
         raise ValueError("expected a non-empty string of digits")
-    total = 0
     # The digit left of the check digit is doubled, then every second one.
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    raw = digits.encode("ascii")[::-1]
+    plain = raw[1::2]
+    total = sum(raw[0::2].translate(_LUHN_DOUBLED)) + sum(plain) - 48 * len(plain)
     return str((10 - total % 10) % 10)
 
 
@@ -243,9 +250,10 @@ def uscc_check_char(first17: str) -> str:
         ValueError: If the input is not 17 characters of the alphabet.
     """
     body = to_halfwidth(first17).upper()
-    if len(body) != 17 or any(ch not in _USCC_VALUES for ch in body):
+    if len(body) != 17 or not _USCC_CHARS.fullmatch(body):
         raise ValueError("expected 17 characters of the GB 32100 alphabet")
-    total = sum(_USCC_VALUES[ch] * w for ch, w in zip(body, _USCC_WEIGHTS, strict=True))
+    values = body.translate(_USCC_TO_VALUE).encode("latin-1")
+    total = sum(map(mul, values, _USCC_WEIGHTS))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -285,7 +293,7 @@ def is_valid_uscc(s: str) -> bool:
         True if the code is well formed and its check character is right.
     """
     value = to_halfwidth(s).upper()
-    if len(value) != 18 or any(ch not in _USCC_VALUES for ch in value):
+    if len(value) != 18 or not _USCC_CHARS.fullmatch(value):
         return False
     if not _is_ascii_digits(value[2:8]):
         return False
