@@ -26,7 +26,10 @@ joined with :data:`PAD` sentinels so that no window or n-gram crosses from one
 text into the next. Membership of 2-4 character words (dictionary words,
 context words, compound surnames) is tested with rolling n-gram hashes against
 an open-addressing hash table built once in :meth:`Lexicons.build`; single
-characters (surnames, given-name characters) use a per-code-point array.
+characters (surnames, given-name characters) use a per-code-point array. Only
+the n-grams whose every character occurs at that place in some word are looked
+up (:attr:`Lexicons.gram_chars`): digits, punctuation and most Latin text never
+reach the table, whose lookups are cache misses.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -207,6 +211,9 @@ _K_SURNAME1 = 4
 _K_SURNAME2 = 8
 _DICT_SHIFT = 8
 _NAME_CHAR_LIMIT = 0x10000
+_CODE_POINTS = 0x110000
+# Bit of Lexicons.gram_chars for character k of a word of length n.
+_GRAM_BIT = {n: sum(range(2, n)) for n in range(2, MAX_GRAM + 1)}
 
 
 @dataclass(frozen=True)
@@ -223,11 +230,15 @@ class Lexicons:
             prefix (致, 给 …), bit 5 one-character context suffix (说, 称 …).
         pos_tags: the POS tags with their own index; any other tag maps to the
             last index.
+        gram_chars: per code point, bit ``_GRAM_BIT[n] + k`` is set if the
+            character is character ``k`` of some word of length ``n`` in
+            ``table``; an n-gram with any other character is not looked up.
     """
 
     table: HashTable
     pos_tags: tuple[str, ...]
     char_info: npt.NDArray[np.int8]
+    gram_chars: npt.NDArray[np.uint16]
 
     @classmethod
     def build(
@@ -284,7 +295,40 @@ class Lexicons:
         words, hashes = hash_words(codes)
         values = np.fromiter((codes[w] for w in words), dtype=np.int32, count=len(words))
         table = HashTable.build(hashes, values)
-        return cls(table, tuple(pos_tags), info.astype(np.int8))
+        gram_chars = np.zeros(_CODE_POINTS, dtype=np.uint16)
+        for n in range(2, MAX_GRAM + 1):
+            of_length = "".join(w for w in words if len(w) == n)
+            points = np.frombuffer(of_length.encode("utf-32-le"), dtype=np.uint32)
+            for k in range(n):
+                gram_chars[points[k::n]] |= np.uint16(1 << (_GRAM_BIT[n] + k))
+        return cls(table, tuple(pos_tags), info.astype(np.int8), gram_chars)
+
+    def lookup_grams(self, cps: npt.NDArray[np.int64], grams: list[U64Array]) -> Int64Array:
+        """Table values of the n-grams at every position, ``(MAX_GRAM - 1, n)``; 0 if absent.
+
+        Args:
+            cps: the code points.
+            grams: their n-gram hashes from :func:`gram_hashes`.
+        """
+        n_pos = cps.shape[0]
+        chars = np.zeros(n_pos + MAX_GRAM, dtype=np.uint16)
+        chars[:n_pos] = self.gram_chars[cps]
+        found = np.zeros((MAX_GRAM - 1, n_pos), dtype=np.int64)
+        where, queries = [], []
+        for n in range(2, MAX_GRAM + 1):
+            bit = _GRAM_BIT[n]
+            ok = (chars[:n_pos] >> bit) & 1
+            for k in range(1, n):
+                ok &= chars[k : k + n_pos] >> (bit + k)
+            at = np.flatnonzero(ok)
+            where.append(at)
+            queries.append(grams[n][at])
+        hits = np.maximum(self.table.lookup(np.concatenate(queries)), 0)
+        start = 0
+        for row, at in enumerate(where):
+            found[row, at] = hits[start : start + at.size]
+            start += at.size
+        return found
 
 
 def _shift(a: npt.NDArray[np.int64], k: int, fill: int = 0) -> npt.NDArray[np.int64]:
@@ -301,6 +345,16 @@ def _shift(a: npt.NDArray[np.int64], k: int, fill: int = 0) -> npt.NDArray[np.in
 
 def char_classes(cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Classify code points (see the ``C_*`` constants)."""
+    return _class_table()[cps].astype(np.int64)
+
+
+@cache
+def _class_table() -> npt.NDArray[np.uint8]:
+    """:func:`char_classes` of every code point, computed once: lookups beat ranges."""
+    return _classify(np.arange(_CODE_POINTS, dtype=np.int64)).astype(np.uint8)
+
+
+def _classify(cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     cls = np.full(cps.shape, C_OTHER, dtype=np.int64)
     cls[(cps >= 0x3400) & (cps <= 0x9FFF)] = C_HAN
     cls[(cps >= 0x20000) & (cps <= 0x2FA1F)] = C_HAN
@@ -356,8 +410,7 @@ class FeatureExtractor:
         limit = np.int64(_NAME_CHAR_LIMIT - 1)
         info = np.take(self.lexicons.char_info, np.minimum(cps, limit)).astype(np.int64)
         info[cps > limit] = 0
-        hits = self.lexicons.table.lookup(np.concatenate(grams[2:]))
-        found = np.maximum(hits, 0).astype(np.int64).reshape(MAX_GRAM - 1, n)
+        found = self.lexicons.lookup_grams(cps, grams)
         code = {m: found[m - 2] for m in range(2, MAX_GRAM + 1)}
         code[1] = ((info >> 4) & 1) * _K_PREFIX | ((info >> 5) & 1) * _K_SUFFIX
         code[1] |= ((info >> 3) & 1) * _K_SURNAME1

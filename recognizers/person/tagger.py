@@ -110,7 +110,8 @@ class PersonTagger:
 
         # Segments where O beats every other label by a wide margin at every
         # character decode to all-O (see LinearChainCrf.prune_margin): skip them.
-        margin = em_flat[pos, 0] - em_flat[pos, 1:].max(axis=1)
+        best_name = np.maximum(np.maximum(em_lab[1], em_lab[2]), np.maximum(em_lab[3], em_lab[4]))
+        margin = (em_lab[0] - best_name)[pos]
         busy = np.flatnonzero(np.minimum.reduceat(margin, seg_first) <= self.crf.prune_margin)
         order = busy[np.argsort(seg_len[busy], kind="stable")]
         flat_starts: list[npt.NDArray[np.int64]] = []
