@@ -33,6 +33,8 @@ __all__ = [
 LABELS = ("O", "B", "I", "E", "S")
 OUT, BEGIN, INSIDE, END, SINGLE = range(5)
 _NEG = -1.0e4  # a "forbidden" score that still keeps logsumexp finite
+# Margin for float32 rounding in the path scores when ruling characters out.
+_SLACK = 1.0e-2
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -66,6 +68,16 @@ class LinearChainCrf:
         self.transition = np.where(allowed_transitions(), self.transition, _NEG).astype(np.float32)
         self._start = np.array([0, 0, _NEG, _NEG, 0], dtype=np.float32)
         self._end = np.array([0, _NEG, _NEG, 0, 0], dtype=np.float32)
+        #: Scores of the first and last label of a sequence (forbidden: I, E first; B, I last).
+        self.start = self._start
+        self.end = self._end
+        #: Scores of the first label after an O, and of the last label before one.
+        self.from_out = self.transition[OUT].copy()
+        self.to_out = self.transition[:, OUT].copy()
+        named = allowed_transitions()
+        named[OUT, OUT] = False
+        #: The least any allowed transition other than O -> O scores below O -> O.
+        self.name_cost = float((self.transition[OUT, OUT] - self.transition[named]).min())
         gain = float(self.transition[allowed_transitions()].max() - self.transition[OUT, OUT])
         #: If O outscores every other label by more than this at every
         #: character of a sequence, the all-O labeling is the unique best one:
@@ -80,7 +92,53 @@ class LinearChainCrf:
             out += np.take(self.state, row, axis=0)
         return out
 
-    def viterbi(self, em: FloatArray, lengths: IntArray) -> npt.NDArray[np.int8]:
+    def maybe_named(
+        self, gain: FloatArray, seg_first: IntArray, seg_len: IntArray
+    ) -> npt.NDArray[np.bool_]:
+        """Characters that may carry a name label (B, I, E, S) on a best labeling.
+
+        Every other character is O on every best labeling of its segment, so
+        decoding can skip it. A maximal run of name labels (one or more names
+        back to back, O on both sides or a segment edge) is on a best labeling
+        only if it scores at least as well as O in its place. It gains at most
+        ``gain`` (the best name label's emission minus O's) at each of its
+        ``L`` characters, and loses at least :attr:`name_cost` on each of its
+        ``L + 1`` transitions (one fewer per segment edge it reaches). The
+        best such bound over the runs through a character, from running
+        minima and maxima of prefix sums, is below zero for most characters.
+
+        Args:
+            gain: ``(n,)`` best name-label emission minus O emission per character.
+            seg_first: first index of each segment; segments tile ``gain``.
+            seg_len: their lengths.
+        """
+        cost = self.name_cost
+        if cost <= 0.0 or not gain.size:
+            return np.ones(gain.shape, dtype=bool)
+        h = gain.astype(np.float64) - cost
+        h[seg_first] += cost  # a run at a segment edge has no transition there
+        h[seg_first + seg_len - 1] += cost
+        seg_of = np.repeat(np.arange(seg_first.size), seg_len)
+        total = np.cumsum(h)
+        before = np.zeros(seg_first.size)
+        before[1:] = total[seg_first[1:] - 1]
+        prefix = total - before[seg_of]  # sum of h from the segment start through i
+        # Offsets keep running extremes inside a segment: each segment sits
+        # lower than the one before by more than twice any prefix sum's size.
+        shift = (4.0 * float(np.abs(prefix).max()) + 1.0) * seg_of
+        lowest_before = np.minimum.accumulate(prefix - h - shift) + shift
+        highest_after = np.maximum.accumulate((prefix - shift)[::-1])[::-1] + shift
+        # Best run ending at i plus best run starting at i, h[i] counted once.
+        best = (prefix - lowest_before) + (highest_after - (prefix - h)) - h - cost
+        return best >= -_SLACK
+
+    def viterbi(
+        self,
+        em: FloatArray,
+        lengths: IntArray,
+        start: FloatArray | None = None,
+        end: FloatArray | None = None,
+    ) -> npt.NDArray[np.int8]:
         """Best label sequence of each padded row.
 
         Args:
@@ -88,6 +146,10 @@ class LinearChainCrf:
                 faster on ``(5, rows)`` slices than on ``(rows, 5)`` ones); rows
                 are padded past their length.
             lengths: ``(rows,)`` true lengths (>= 1).
+            start: ``(5, rows)`` scores of each row's first label; default
+                :attr:`start`. A row cut after an O uses :attr:`from_out`.
+            end: ``(5, rows)`` scores of each row's last label; default
+                :attr:`end`, or :attr:`to_out` for a row cut before an O.
 
         Returns:
             ``(rows, T)`` labels; positions past a row's length are O.
@@ -98,7 +160,7 @@ class LinearChainCrf:
         # for the one label on the best path while tracing back, which is
         # cheaper than an argmax over every label at every step.
         deltas = np.empty((steps, 5, rows), dtype=np.float32)
-        delta = em[:, 0] + self._start[:, None]
+        delta = em[:, 0] + (self._start[:, None] if start is None else start)
         deltas[0] = delta
         ragged = bool(lengths.min() != steps)
         live = np.arange(steps)[:, None] < lengths[None, :]
@@ -109,7 +171,7 @@ class LinearChainCrf:
             best += em[:, t]
             delta = np.where(live[t], best, delta) if ragged else best
             deltas[t] = delta
-        cur = (delta + self._end[:, None]).argmax(axis=0)
+        cur = (delta + (self._end[:, None] if end is None else end)).argmax(axis=0)
         labels = np.zeros((steps, rows), dtype=np.int8)
         for t in range(steps - 1, -1, -1):
             labels[t] = np.where(live[t], cur, 0)

@@ -37,6 +37,32 @@ _BLOCK_CELLS = 1 << 17  # rows * steps decoded together
 Span = tuple[int, int, float]
 
 
+def _grid(first: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Indices of rows ``first[r] .. first[r] + lengths[r]``, padded by repeating the last."""
+    cols = np.arange(int(lengths.max()))
+    out: npt.NDArray[np.int64] = first[:, None] + np.minimum(cols[None, :], lengths[:, None] - 1)
+    return out
+
+
+def _blocks(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
+    """Group row indices by length into blocks of at most ``_BLOCK_CELLS`` padded cells.
+
+    Rows are sorted by length, so padding stays small; a block grows while
+    ``rows * longest`` fits.
+    """
+    order = np.argsort(lengths, kind="stable")
+    sizes = lengths[order].tolist()
+    out = []
+    i = 0
+    while i < order.size:
+        j = i + 1
+        while j < order.size and (j - i + 1) * sizes[j] <= _BLOCK_CELLS:
+            j += 1
+        out.append(order[i:j])
+        i = j
+    return out
+
+
 class PersonTagger:
     """A trained tagger: feature extractor plus CRF weights.
 
@@ -108,41 +134,79 @@ class PersonTagger:
         seg_first = np.flatnonzero(new_seg)
         seg_len = np.diff(np.append(seg_first, pos.size))
 
-        # Segments where O beats every other label by a wide margin at every
-        # character decode to all-O (see LinearChainCrf.prune_margin): skip them.
+        # Only characters that may carry a name label on the best path need
+        # decoding (LinearChainCrf.maybe_named): cut the segments down to the
+        # stretches of such characters and run Viterbi on those alone, with the
+        # O -> label and label -> O transitions at cuts inside a segment.
         best_name = np.maximum(np.maximum(em_lab[1], em_lab[2]), np.maximum(em_lab[3], em_lab[4]))
-        margin = (em_lab[0] - best_name)[pos]
-        busy = np.flatnonzero(np.minimum.reduceat(margin, seg_first) <= self.crf.prune_margin)
-        order = busy[np.argsort(seg_len[busy], kind="stable")]
+        gain = (best_name - em_lab[0])[pos]
+        maybe = np.flatnonzero(self.crf.maybe_named(gain, seg_first, seg_len))
+        if not maybe.size:
+            return out
+        first = np.ones(maybe.size, dtype=bool)
+        first[1:] = (maybe[1:] != maybe[:-1] + 1) | new_seg[maybe[1:]]
+        first[0] = True
+        st_first = maybe[first]
+        st_len = np.diff(np.append(np.flatnonzero(first), maybe.size))
+        st_last = st_first + st_len - 1
+        at_start = new_seg[st_first]
+        at_end = np.ones(st_first.size, dtype=bool)
+        inner = st_last + 1 < pos.size
+        at_end[inner] = new_seg[st_last[inner] + 1]
+        labels_at = np.zeros(pos.size, dtype=np.int8)  # best-path label per character
+        for block in _blocks(st_len):
+            steps = int(st_len[block[-1]])
+            lengths = st_len[block]
+            grid = st_first[block][:, None] + np.minimum(
+                np.arange(steps)[None, :], lengths[:, None] - 1
+            )
+            start_scores = np.where(
+                at_start[block], self.crf.start[:, None], self.crf.from_out[:, None]
+            )
+            end_scores = np.where(at_end[block], self.crf.end[:, None], self.crf.to_out[:, None])
+            labels = self.crf.viterbi(em_lab[:, pos[grid].T], lengths, start_scores, end_scores)
+            live = np.arange(steps)[None, :] < lengths[:, None]
+            labels_at[grid[live]] = labels[live]
+        begins = np.flatnonzero((labels_at == BEGIN) | (labels_at == SINGLE))
+        ends = np.flatnonzero((labels_at == END) | (labels_at == SINGLE))
+        if not begins.size:
+            return out
+
+        # Span confidences need forward-backward over whole segments: decode
+        # the segments that hold a name, with the labels found above.
+        seg_of_span = np.searchsorted(seg_first, begins, side="right") - 1
+        named, span_row = np.unique(seg_of_span, return_inverse=True)
+        row_in_block = np.empty(named.size, dtype=np.int64)
+        block_of = np.empty(named.size, dtype=np.int64)
+        blocks = _blocks(seg_len[named])
+        for b, block in enumerate(blocks):
+            row_in_block[block] = np.arange(block.size)
+            block_of[block] = b
+        span_block = block_of[span_row]
         flat_starts: list[npt.NDArray[np.int64]] = []
         flat_ends: list[npt.NDArray[np.int64]] = []
         scores: list[npt.NDArray[np.float32]] = []
-        i = 0
-        while i < order.size:
-            # Rows are sorted by length: grow the block while it stays small.
-            j = i + 1
-            while j < order.size and (j - i + 1) * int(seg_len[order[j]]) <= _BLOCK_CELLS:
-                j += 1
-            block = order[i:j]
-            steps = int(seg_len[block[-1]])
-            lengths = seg_len[block]
-            cols = np.arange(steps)
-            grid = seg_first[block][:, None] + np.minimum(cols[None, :], lengths[:, None] - 1)
-            flat_idx = pos[grid]
-            em = em_lab[:, flat_idx.T]  # (5, steps, rows)
-            labels = self.crf.viterbi(em, lengths)
-            r_b, c_b = np.nonzero((labels == BEGIN) | (labels == SINGLE))
-            r_e, c_e = np.nonzero((labels == END) | (labels == SINGLE))
-            if r_b.size:
-                c_e = c_e + 1
-                spans_rows, inv = np.unique(r_b, return_inverse=True)
-                sub = self.crf.span_marginals(
-                    em[:, :, spans_rows], lengths[spans_rows], labels[spans_rows], inv, c_b, c_e
-                )
-                flat_starts.append(flat_idx[r_b, c_b])
-                flat_ends.append(flat_idx[r_e, c_e - 1] + 1)
-                scores.append(sub)
-            i = j
+        for b, block in enumerate(blocks):
+            segs = named[block]
+            steps = int(seg_len[segs[-1]])
+            lengths = seg_len[segs]
+            grid = seg_first[segs][:, None] + np.minimum(
+                np.arange(steps)[None, :], lengths[:, None] - 1
+            )
+            mine = np.flatnonzero(span_block == b)
+            s_b, s_e = begins[mine], ends[mine]
+            base = seg_first[seg_of_span[mine]]
+            sub = self.crf.span_marginals(
+                em_lab[:, pos[grid].T],
+                lengths,
+                labels_at[grid],
+                row_in_block[span_row[mine]],
+                s_b - base,
+                s_e - base + 1,
+            )
+            flat_starts.append(pos[s_b])
+            flat_ends.append(pos[s_e] + 1)
+            scores.append(sub)
 
         if flat_starts:
             fs = np.concatenate(flat_starts)

@@ -167,6 +167,25 @@ def test_decoder_matches_brute_force(seed: int) -> None:
             assert got[0] == pytest.approx(expected, abs=1e-4)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_maybe_named_keeps_every_name_label_of_the_best_path(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    transition = rng.normal(size=(5, 5)).astype(np.float32)
+    transition[0, 0] = transition.max() + 1.0  # O -> O is the likeliest, as in training
+    crf = LinearChainCrf(np.zeros((4, 5), np.float32), transition)
+    lengths = rng.integers(1, 7, size=40)
+    em = rng.normal(size=(int(lengths.sum()), 5)).astype(np.float32) * 2
+    em[:, 0] += 1.5
+    seg_first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    gain = em[:, 1:].max(axis=1) - em[:, 0]
+    maybe = crf.maybe_named(gain, seg_first, lengths)
+    for first, n in zip(seg_first.tolist(), lengths.tolist(), strict=True):
+        best, _ = _brute_force(crf, em[first : first + n])
+        named = np.array(best) != 0
+        assert not (named & ~maybe[first : first + n]).any()
+    assert 0 < maybe.sum() < maybe.size  # the bound rules out some characters, not all
+
+
 def test_hash_table_finds_keys_and_only_keys() -> None:
     rng = np.random.default_rng(0)
     keys = rng.integers(1, 2**63, 5000, dtype=np.uint64)
