@@ -99,6 +99,12 @@ _LEAD_WORDS = (
 )
 
 
+_LONGEST_LEAD = max(map(len, _LEAD_WORDS))
+# Every place an introducing word starts (a lookahead, so they may overlap).
+_LEAD_RE = re.compile(
+    "(?=(" + "|".join(map(re.escape, sorted(_LEAD_WORDS, key=len, reverse=True))) + "))"
+)
+
 # How far into a match an introducing word may hide (a first name is short).
 _FIRST_NAME_WINDOW = 8
 
@@ -137,6 +143,11 @@ class CnAddressRecognizer(BatchPatternRecognizer):
     ENTITY = "CN_ADDRESS"
     # The pattern score is a placeholder: analyze() scores each chain itself.
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("cn_address_chain", _ADDRESS, 0.5)]
+    # Chains are Han characters, digits, Latin letters and dashes, and hold a
+    # suffix character: the patterns run over the pieces of a batch made of
+    # those (see recognizers.excerpt); punctuation and numbers-only runs drop out.
+    SCAN_ALPHABET: ClassVar[str] = _HAN_RANGES[1:-1] + "〇0-9０-９A-Za-z\\-－"
+    SCAN_KEYS: ClassVar[str] = _SUFFIX_CHARS
     CONTEXT: ClassVar[list[str]] = [
         "地址",
         "住址",
@@ -186,13 +197,20 @@ class CnAddressRecognizer(BatchPatternRecognizer):
             return []
         return self.analyze_batch([text])[0]
 
+    def scan_patterns(self) -> tuple[str, ...]:
+        """The chain pattern in stdlib syntax, the one the finder runs."""
+        return (_stdlib_pattern(_ADDRESS),)
+
     def _batch_results(self, joined: JoinedTexts) -> Iterator[tuple[int, RecognizerResult]]:
-        text = joined.joined
+        text, origin = self._scan_text(joined)
         for match in self._finder.finditer(text):
             start, end = self._trim_lead(text, match.start(), match.end())
             kinds = self._chain_kinds(text, start, end)
             if kinds is None:
                 continue
+            if origin is not None:
+                moved = origin(start)
+                start, end = moved, moved + end - start
             located = joined.locate(start, end)
             if located is None:
                 continue
@@ -229,14 +247,12 @@ class CnAddressRecognizer(BatchPatternRecognizer):
         lie inside the first component ("公司位于广州市" matches from "司"), so
         look in a window around the start no longer than a first place name.
         """
-        longest = max(map(len, _LEAD_WORDS))
-        window_start = max(0, start - longest + 1)
+        window_start = max(0, start - _LONGEST_LEAD + 1)
         window = text[window_start : min(end, start + _FIRST_NAME_WINDOW)]
         new_start = start
-        for word in _LEAD_WORDS:
-            found = window.rfind(word)
-            if found >= 0:
-                new_start = max(new_start, window_start + found + len(word))
+        # The end of the last introducing word (the longest one at each place).
+        for found in _LEAD_RE.finditer(window):
+            new_start = max(new_start, window_start + found.start() + len(found.group(1)))
         return new_start, end
 
     def _chain_kinds(self, text: str, start: int, end: int) -> list[str] | None:
