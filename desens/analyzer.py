@@ -80,11 +80,14 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[RecognizerResu
     remaining overlaps the best wins: the highest score, then the longest
     span, then the entity listed first in :data:`recognizers.ENTITIES`.
     """
+    by_start = sorted(results, key=lambda r: (r.start, -r.end))
+    if len(by_start) <= 1:
+        return by_start
     # Sweep by start (longest first): r lies strictly inside an earlier span
     # exactly when one ended later, or ended with r but started earlier.
     outer: list[RecognizerResult] = []
     best_end, best_start = -1, -1
-    for r in sorted(results, key=lambda r: (r.start, -r.end)):
+    for r in by_start:
         if best_end > r.end or (best_end == r.end and best_start < r.start):
             continue
         outer.append(r)

@@ -335,11 +335,13 @@ def _shift(a: npt.NDArray[np.int64], k: int, fill: int = 0) -> npt.NDArray[np.in
     """Return ``b`` with ``b[i] = a[i + k]`` (``fill`` outside)."""
     if k == 0:
         return a
-    out = np.full_like(a, fill)
+    out = np.empty_like(a)
     if k > 0:
         out[:-k] = a[k:]
+        out[-k:] = fill
     else:
         out[-k:] = a[:k]
+        out[:-k] = fill
     return out
 
 
