@@ -155,17 +155,14 @@ class PersonTagger:
         at_end[inner] = new_seg[st_last[inner] + 1]
         labels_at = np.zeros(pos.size, dtype=np.int8)  # best-path label per character
         for block in _blocks(st_len):
-            steps = int(st_len[block[-1]])
             lengths = st_len[block]
-            grid = st_first[block][:, None] + np.minimum(
-                np.arange(steps)[None, :], lengths[:, None] - 1
-            )
+            grid = _grid(st_first[block], lengths)
             start_scores = np.where(
                 at_start[block], self.crf.start[:, None], self.crf.from_out[:, None]
             )
             end_scores = np.where(at_end[block], self.crf.end[:, None], self.crf.to_out[:, None])
             labels = self.crf.viterbi(em_lab[:, pos[grid].T], lengths, start_scores, end_scores)
-            live = np.arange(steps)[None, :] < lengths[:, None]
+            live = np.arange(grid.shape[1])[None, :] < lengths[:, None]
             labels_at[grid[live]] = labels[live]
         begins = np.flatnonzero((labels_at == BEGIN) | (labels_at == SINGLE))
         ends = np.flatnonzero((labels_at == END) | (labels_at == SINGLE))
@@ -188,11 +185,8 @@ class PersonTagger:
         scores: list[npt.NDArray[np.float32]] = []
         for b, block in enumerate(blocks):
             segs = named[block]
-            steps = int(seg_len[segs[-1]])
             lengths = seg_len[segs]
-            grid = seg_first[segs][:, None] + np.minimum(
-                np.arange(steps)[None, :], lengths[:, None] - 1
-            )
+            grid = _grid(seg_first[segs], lengths)
             mine = np.flatnonzero(span_block == b)
             s_b, s_e = begins[mine], ends[mine]
             base = seg_first[seg_of_span[mine]]
