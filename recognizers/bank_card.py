@@ -52,6 +52,7 @@ class CnBankCardRecognizer(BatchPatternRecognizer):
     ]
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 16  # digits: 16-19 digits
+    STDLIB_RE: ClassVar[bool] = True
     CONTEXT: ClassVar[list[str]] = [
         "银行卡",
         "银行卡号",

@@ -48,6 +48,7 @@ class EmailAddressRecognizer(BatchPatternRecognizer):
     ENTITY = "EMAIL_ADDRESS"
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("email", _EMAIL, 0.8)]
     REQUIRED_CHARS: ClassVar[str] = "@＠"
+    STDLIB_RE: ClassVar[bool] = True
     CONTEXT: ClassVar[list[str]] = [
         "邮箱",
         "电子邮箱",

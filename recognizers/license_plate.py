@@ -44,6 +44,7 @@ class CnLicensePlateRecognizer(BatchPatternRecognizer):
         Pattern("cn_plate_special", rf"[{PROVINCES}]{_L}{_SEP}{_A}{{4}}[学警港澳挂]", 0.6),
     ]
     REQUIRED_CHARS: ClassVar[str] = PROVINCES
+    STDLIB_RE: ClassVar[bool] = True
     CONTEXT: ClassVar[list[str]] = [
         "车牌",
         "车牌号",

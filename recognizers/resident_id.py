@@ -47,6 +47,7 @@ class CnResidentIdRecognizer(BatchPatternRecognizer):
     ]
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 15  # digits: the 15-digit legacy number
+    STDLIB_RE: ClassVar[bool] = True
     CONTEXT: ClassVar[list[str]] = [
         "身份证",
         "身份证号",

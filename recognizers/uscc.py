@@ -47,6 +47,7 @@ class CnUsccRecognizer(BatchPatternRecognizer):
     ]
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 6  # digits: the division code
+    STDLIB_RE: ClassVar[bool] = True
     CONTEXT: ClassVar[list[str]] = [
         "统一社会信用代码",
         "社会信用代码",
