@@ -345,6 +345,17 @@ def _shift(a: npt.NDArray[np.int64], k: int, fill: int = 0) -> npt.NDArray[np.in
     return out
 
 
+_REACH = 4  # the farthest any feature looks
+
+
+def _shifts(a: npt.NDArray[np.int64], ks: Iterable[int]) -> dict[int, npt.NDArray[np.int64]]:
+    """``{k: _shift(a, k)}`` for several ``|k| <= _REACH``: views of one zero-padded copy."""
+    n = a.shape[0]
+    ext = np.zeros(n + 2 * _REACH, dtype=a.dtype)
+    ext[_REACH : _REACH + n] = a
+    return {k: ext[_REACH + k : _REACH + k + n] for k in ks}
+
+
 def char_classes(cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Classify code points (see the ``C_*`` constants)."""
     return _class_table()[cps].astype(np.int64)
@@ -404,8 +415,8 @@ class FeatureExtractor:
         n = cps.shape[0]
         grams = gram_hashes(cps)
         cls = char_classes(cps)
-        c = {k: _shift(cps, k) for k in range(-2, 3)}
-        cl = {k: _shift(cls, k) for k in range(-2, 3)}
+        c = _shifts(cps, range(-2, 3))
+        cl = _shifts(cls, range(-2, 3))
 
         # code[m][i] describes cps[i:i+m]: single characters from the per-code-point
         # array, 2-4 character words from one hash-table lookup for all lengths.
@@ -425,33 +436,29 @@ class FeatureExtractor:
         sep = np.isin(cps, self._sep).astype(np.int64)
         # Prefix bits at t: word ends at t-1; word ends at t-2 and t-1 is a separator;
         # word ends at t-2; word ends at t-3.
-        p1, p2, p3 = _shift(prefix_end, -1), _shift(prefix_end, -2), _shift(prefix_end, -3)
-        prefix_bits = p1 | ((p2 & _shift(sep, -1)) << 1) | (p2 << 2) | (p3 << 3)
-        suffix_bits = (
-            _shift(suffix_start, 1)
-            | (_shift(suffix_start, 2) << 1)
-            | (_shift(suffix_start, 3) << 2)
-            | (_shift(suffix_start, 4) << 3)
-        )
+        p = _shifts(prefix_end, (-1, -2, -3))
+        prefix_bits = p[-1] | ((p[-2] & _shift(sep, -1)) << 1) | (p[-2] << 2) | (p[-3] << 3)
+        q = _shifts(suffix_start, (1, 2, 3, 4))
+        suffix_bits = q[1] | (q[2] << 1) | (q[3] << 2) | (q[4] << 3)
         sur1 = (code[1] & _K_SURNAME1) >> 2
         sur2 = (code[2] & _K_SURNAME2) >> 3  # compound surname starts at i
         sur_here = sur1 | (sur2 << 1) | (_shift(sur2, -1) << 2)
-        sur_bits = _shift(sur_here, -2) | (_shift(sur_here, -1) << 3) | (sur_here << 6)
-        sur_bits |= _shift(sur_here, 1) << 9
+        sh = _shifts(sur_here, (-2, -1, 0, 1))
+        sur_bits = sh[-2] | (sh[-1] << 3) | (sur_here << 6) | (sh[1] << 9)
 
         # Given-name character buckets, alone and after a surname.
         gb = info & 7
-        g = {k: _shift(gb, k) for k in range(-2, 3)}
-        sh = {k: _shift(sur_here, k) for k in (-2, -1, 0)}
+        g = _shifts(gb, range(-2, 3))
 
         # Dictionary words (2-4 chars) starting, ending, and passing through t.
         dict_vals = []
         for m in (2, 3, 4):
             d = code[m] >> _DICT_SHIFT  # word cps[i:i+m]
+            ds = _shifts(d, range(-(m - 1), 0))
             dict_vals.append(d)  # starts at t
-            dict_vals.append(_shift(d, -(m - 1)))  # ends at t
+            dict_vals.append(ds[-(m - 1)])  # ends at t
             for inner in range(1, m - 1):
-                dict_vals.append(_shift(d, -inner))  # t is an inner character
+                dict_vals.append(ds[-inner])  # t is an inner character
 
         pair = np.int64(1 << 21)
         values: list[npt.NDArray[np.int64]] = [
