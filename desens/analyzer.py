@@ -81,8 +81,13 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[RecognizerResu
     span, then the entity listed first in :data:`recognizers.ENTITIES`.
     """
     by_start = sorted(results, key=lambda r: (r.start, -r.end))
-    if len(by_start) <= 1:
-        return by_start
+    end = -1
+    for r in by_start:
+        if r.start < end:
+            break
+        end = r.end
+    else:
+        return by_start  # no two overlap (the usual case): all kept, in this order
     # Sweep by start (longest first): r lies strictly inside an earlier span
     # exactly when one ended later, or ended with r but started earlier.
     outer: list[RecognizerResult] = []
