@@ -33,6 +33,8 @@ MAX_SEGMENT = 128
 FORMAT_VERSION = 1
 _ENDERS = np.array([ord(c) for c in "。！？!?；;\n\r"], dtype=np.int64)
 _BLOCK_CELLS = 1 << 17  # rows * steps decoded together
+_BLOCK_SPREAD = 3  # longest / shortest row of a block (see _blocks)
+_BLOCK_MIN_STEPS = 16
 
 Span = tuple[int, int, float]
 
@@ -45,18 +47,22 @@ def _grid(first: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.N
 
 
 def _blocks(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
-    """Group row indices by length into blocks of at most ``_BLOCK_CELLS`` padded cells.
+    """Group row indices by length into blocks decoded together.
 
-    Rows are sorted by length, so padding stays small; a block grows while
-    ``rows * longest`` fits.
+    Rows are sorted by length. A block grows while it stays under
+    ``_BLOCK_CELLS`` padded cells and its longest row is at most
+    ``_BLOCK_SPREAD`` times its shortest (or ``_BLOCK_MIN_STEPS`` long): every
+    step costs a few numpy calls, but padding a thousand two-character rows to
+    the length of one long row costs more.
     """
     order = np.argsort(lengths, kind="stable")
     sizes = lengths[order].tolist()
     out = []
     i = 0
     while i < order.size:
+        longest = max(_BLOCK_MIN_STEPS, _BLOCK_SPREAD * sizes[i])
         j = i + 1
-        while j < order.size and (j - i + 1) * sizes[j] <= _BLOCK_CELLS:
+        while j < order.size and sizes[j] <= longest and (j - i + 1) * sizes[j] <= _BLOCK_CELLS:
             j += 1
         out.append(order[i:j])
         i = j
