@@ -10,8 +10,9 @@ government records (benchmarks/corpus.py):
     per record — what one would build from presidio and jieba alone.
 
 Prints one JSON object (MB/s of UTF-8 input and records/s per core for each,
-the ratio, the same per CPU second (steadier on a shared machine), peak RSS, PERSON scores on the shared dev sets with the same
-analyzer settings) and a human line on stderr.
+the ratio, the same per CPU second (steadier on a shared machine), peak RSS,
+PERSON scores on the shared dev sets with the same analyzer settings) and a
+human line on stderr.
 
     python -m benchmarks.bench_analyze --records 20000
 """
