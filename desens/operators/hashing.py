@@ -21,16 +21,17 @@ Example:
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from hashlib import sha256
 from typing import ClassVar
 
 from pydantic import Field
 
 from desens.keys import KeyRing
-from desens.operators._text import normalize
+from desens.operators._text import UPPERCASE_ENTITIES, normalize
 from desens.operators.base import DesensOperator, OperatorContext, OperatorParams
 
-__all__ = ["HashOperator", "HashParams", "hash_value"]
+__all__ = ["HashOperator", "HashParams", "hash_value", "hasher"]
 
 
 class HashParams(OperatorParams):
@@ -67,6 +68,52 @@ def hash_value(
     key = keys.derive("hmac", params.key_id)
     digest = hmac.new(key.material, text.encode("utf-8"), sha256).hexdigest()
     return params.prefix + digest[: params.length]
+
+
+def hasher(
+    params: HashParams, keys: KeyRing, entity_type: str | None = None
+) -> Callable[[str], str]:
+    """:func:`hash_value` with its key and parameters bound, for a column of values.
+
+    The HMAC is keyed once and copied per value, and values already in their
+    normal form skip normalisation; the tokens equal :func:`hash_value`'s.
+
+    Raises:
+        WrongKeyError: If the ring has no key with ``params.key_id``.
+    """
+    keyed = hmac.new(keys.derive("hmac", params.key_id).material, digestmod=sha256)
+    prefix, length = params.prefix, params.length
+    fast = _plain_normalizer(entity_type) if params.normalize else None
+
+    def one(value: str) -> str:
+        if not params.normalize:
+            text = value
+        elif fast is not None and value.isascii() and value.isalnum():
+            text = fast(value)
+        else:
+            text = normalize(value, entity_type)
+        h = keyed.copy()
+        h.update(text.encode("utf-8"))
+        return prefix + h.hexdigest()[:length]
+
+    return one
+
+
+def _plain_normalizer(entity_type: str | None) -> Callable[[str], str] | None:
+    """:func:`normalize` for ASCII letters and digits only, or None if that needs the full one.
+
+    Such a value has no full-width characters, spaces or separators to remove;
+    only the case changes (and a phone's ``0086`` prefix, left to the full one).
+    """
+    if entity_type in UPPERCASE_ENTITIES:
+        return str.upper
+    if entity_type == "EMAIL_ADDRESS":
+        return str.lower
+    if entity_type == "PHONE_NUMBER":
+        return lambda v: normalize(v, entity_type) if v.startswith("0086") else v
+    if entity_type is None:
+        return None  # a trailing x after a digit is upper-cased: the full rule
+    return lambda v: v
 
 
 class HashOperator(DesensOperator[HashParams]):
