@@ -336,6 +336,7 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         self._stack = ExitStack()
         binary = self._stack.enter_context(atomic_output(path, "wb"))
         self.temp_name = binary.name
+        self._binary = binary
         if fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -376,6 +377,14 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         if self.format == "parquet":
             raise TypeError("Parquet output takes rows, not text")
         self._text.write(text)
+        self.rows_written += rows
+
+    def write_bytes(self, data: bytes, rows: int) -> None:
+        """Append ``rows`` rows already formatted for this CSV/TSV/JSONL file, UTF-8 encoded."""
+        if self.format == "parquet":
+            raise TypeError("Parquet output takes rows, not bytes")
+        self._text.flush()
+        self._binary.write(data)
         self.rows_written += rows
 
     def _flush_parquet(self) -> None:

@@ -34,6 +34,9 @@ from desens.operators.base import DesensOperator, OperatorContext, OperatorParam
 __all__ = ["HashOperator", "HashParams", "hash_value", "hasher"]
 
 
+_BLOCK = sha256().block_size
+
+
 class HashParams(OperatorParams):
     """Parameters of ``hash``.
 
@@ -75,13 +78,19 @@ def hasher(
 ) -> Callable[[str], str]:
     """:func:`hash_value` with its key and parameters bound, for a column of values.
 
-    The HMAC is keyed once and copied per value, and values already in their
-    normal form skip normalisation; the tokens equal :func:`hash_value`'s.
+    The HMAC's two keyed SHA-256 states (RFC 2104: the key XOR ipad and
+    XOR opad) are computed once and copied per value, and values already in
+    their normal form skip normalisation; the tokens equal :func:`hash_value`'s.
 
     Raises:
         WrongKeyError: If the ring has no key with ``params.key_id``.
     """
-    keyed = hmac.new(keys.derive("hmac", params.key_id).material, digestmod=sha256)
+    key = keys.derive("hmac", params.key_id).material
+    if len(key) > _BLOCK:
+        key = sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key))
+    outer = sha256(bytes(b ^ 0x5C for b in key))
     prefix, length = params.prefix, params.length
     fast = _plain_normalizer(entity_type) if params.normalize else None
 
@@ -92,9 +101,11 @@ def hasher(
             text = fast(value)
         else:
             text = normalize(value, entity_type)
-        h = keyed.copy()
+        h = inner.copy()
         h.update(text.encode("utf-8"))
-        return prefix + h.hexdigest()[:length]
+        o = outer.copy()
+        o.update(h.digest())
+        return prefix + o.hexdigest()[:length]
 
     return one
 

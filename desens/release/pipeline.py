@@ -37,7 +37,7 @@ from typing import Any
 
 from desens import __version__
 from desens.analyzer import DesensAnalyzer, build_analyzer
-from desens.chunks import ChunkCodec, RawChunk, open_text, raw_chunks, skip_header
+from desens.chunks import ChunkCodec, RawChunk, raw_chunks, skip_header
 from desens.errors import BadRecordError, ConfigError, DesensError, InputError, MissingKeyError
 from desens.keys import KeyRing
 from desens.parallel import ordered_map
@@ -58,6 +58,8 @@ __all__ = ["KEYED_OPERATORS", "ReleaseOptions", "ResidualDataError", "release"]
 
 KEYED_OPERATORS = frozenset({"hash", "encrypt", "decrypt", "fpe", "fpe_decrypt", "date_shift"})
 CHUNK_ROWS = 2000
+#: Bytes of a text table read at a time: a chunk of whole records.
+CHUNK_BYTES = 1 << 19
 TEXT_FORMATS = ("csv", "tsv", "jsonl")
 
 
@@ -114,21 +116,40 @@ def _init_worker(
     _worker["codec"], _worker["out_codec"], _worker["header"] = codec, out_codec, header
 
 
-def _work(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[str | None, ChunkResult]:
-    """Parse (raw chunks), transform and, for text output, format one chunk."""
-    rows = _worker["codec"].parse(chunk) if isinstance(chunk, RawChunk) else chunk
-    result: ChunkResult = _worker["t"].transform(rows)
+def _work(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[bytes | None, ChunkResult]:
+    """Parse (raw chunks), transform and, for text output, format and encode one chunk."""
+    transformer: RowTransformer = _worker["t"]
     out_codec: ChunkCodec | None = _worker["out_codec"]
+    if isinstance(chunk, RawChunk):
+        parsed = _worker["codec"].parse_columns(chunk)
+        result = transformer.transform_columns(
+            parsed.columns, parsed.rows, parsed.line_of, all_str=parsed.all_str
+        )
+        if out_codec is None:
+            result.rows = [list(row) for row in zip(*result.columns, strict=True)]
+    else:
+        result = transformer.transform(chunk)
     if out_codec is None:
+        result.columns = []
         return None, result
-    text = out_codec.format_rows(_worker["header"], result.rows)
-    result.rows = []  # the text carries them; don't ship them back twice
-    return text, result
+    if result.columns:
+        data = out_codec.format_columns(_worker["header"], result.columns)
+    else:  # no columns left: one empty record per row
+        data = out_codec.format_rows(_worker["header"], result.rows).encode("utf-8")
+    result.rows, result.columns = [], []  # the bytes carry them; don't ship them back twice
+    return data, result
 
 
-def _work_qi(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[str | None, ChunkResult]:
-    rows = _worker["codec"].parse(chunk) if isinstance(chunk, RawChunk) else chunk
-    return None, _worker["t"].transform(rows, qi_only=True)
+def _work_qi(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[bytes | None, ChunkResult]:
+    transformer: RowTransformer = _worker["t"]
+    if isinstance(chunk, RawChunk):
+        parsed = _worker["codec"].parse_columns(chunk)
+        result = transformer.transform_columns(
+            parsed.columns, parsed.rows, parsed.line_of, qi_only=True, all_str=parsed.all_str
+        )
+    else:
+        result = transformer.transform(chunk, qi_only=True)
+    return None, result
 
 
 def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, list[Any]]]]:
@@ -148,10 +169,10 @@ def _source(
     if reader.format not in TEXT_FORMATS:
         yield _chunks(reader.rows()), lambda: int(reader.bytes_read), None
         return
-    with options.input.open("rb") as binary, open_text(binary, reader.encoding) as text:
-        first = skip_header(text, reader.format, reader.source)
+    with options.input.open("rb") as binary:
+        first = skip_header(binary, reader.format, reader.encoding)
         codec = ChunkCodec(reader.format, reader.encoding, reader.source, tuple(reader.header))
-        chunks = raw_chunks(text, reader.format, reader.source, first, CHUNK_ROWS)
+        chunks = raw_chunks(binary, reader.format, first, CHUNK_BYTES)
         yield chunks, binary.tell, codec
 
 
@@ -314,7 +335,7 @@ def _write(
             ) as writer,
             _source(options, reader) as (chunks, consumed, codec),
         ):
-            for text, result in ordered_map(
+            for data, result in ordered_map(
                 _work,
                 chunks,
                 workers=options.workers,
@@ -327,10 +348,10 @@ def _write(
                     header,
                 ),
             ):
-                if text is None:
+                if data is None:
                     writer.write_rows(result.rows)
                 else:
-                    writer.write_text(text, rows=result.rows_in - sum(result.suppressed.values()))
+                    writer.write_bytes(data, rows=result.rows_out)
                 merge(totals, result)
                 after.update(result.qi)
                 progress.update(totals.rows_in, consumed())
