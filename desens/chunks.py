@@ -30,6 +30,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import IO, Any
 
 from desens.errors import BadRecordError
@@ -250,13 +251,15 @@ class ChunkCodec:
             lines = [lines[n] for n in kept]
             line_of = lambda i: first + kept[i]  # noqa: E731
         delimiter = _delimiter(self.format)
-        rows = [line.split(delimiter) for line in lines]
-        if rows and set(map(len, rows)) != {len(self.header)}:
+        width = len(self.header)
+        if not lines:
+            return Parsed([() for _ in self.header], 0, line_of, True)
+        if set(map(str.count, lines, repeat(delimiter, len(lines)))) != {width - 1}:
             return None
-        columns: list[Sequence[Any]] = (
-            list(zip(*rows, strict=True)) if rows else [() for _ in self.header]
-        )
-        return Parsed(columns, len(rows), line_of, True)
+        # Every line has width fields: split all at once, take every width-th.
+        fields = delimiter.join(lines).split(delimiter) if width > 1 else lines
+        columns: list[Sequence[Any]] = [fields[i::width] for i in range(width)]
+        return Parsed(columns, len(lines), line_of, True)
 
     def parse(self, chunk: RawChunk) -> list[tuple[int, Row]]:
         """The chunk's rows as ``(line, values)``, checked like the table reader does."""

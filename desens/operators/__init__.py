@@ -42,7 +42,7 @@ To use them through presidio::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,12 @@ from desens.operators.fpe import (
     fpe_decrypt,
     fpe_encrypt,
 )
-from desens.operators.generalize import GeneralizeOperator, GeneralizeParams, generalize
+from desens.operators.generalize import (
+    GeneralizeOperator,
+    GeneralizeParams,
+    generalize,
+    generalizer,
+)
 from desens.operators.hashing import HashOperator, HashParams, hash_value, hasher
 from desens.operators.keep import KeepOperator, KeepParams, keep
 from desens.operators.mask import MaskOperator, MaskParams, mask, masker
@@ -129,6 +134,7 @@ __all__ = [
     "fpe_decrypt",
     "fpe_encrypt",
     "generalize",
+    "generalizer",
     "hash_value",
     "hasher",
     "is_suppressed",
@@ -182,12 +188,13 @@ class BoundOperator:
         """Apply the operator to one value."""
         return self.operator.apply(value, self.params, ctx or OperatorContext())
 
-    def bind(self, ctx: OperatorContext | None = None) -> Callable[[str], str]:
-        """This operator as a function of the value alone, for a column of values.
+    def bind(self, ctx: OperatorContext | None = None) -> Callable[[Sequence[str]], list[str]]:
+        """This operator as a function of a column of (non-empty) values.
 
-        Same results as calling the operator with ``ctx``; the parameters are
-        bound once (an HMAC keyed once, common shapes of masked values taken
-        by a short cut), which matters over millions of values.
+        Same results as calling the operator with ``ctx`` on each value; the
+        parameters are bound once (an HMAC keyed once, common shapes of
+        masked values taken by a short cut), which matters over millions of
+        values.
 
         Raises:
             MissingKeyError, WrongKeyError: The operator needs a key the
@@ -199,12 +206,14 @@ class BoundOperator:
             return hasher(params, ctx.require_keys(self.name), ctx.entity_type)
         if isinstance(params, MaskParams):
             return masker(params, ctx.entity_type)
+        if isinstance(params, GeneralizeParams):
+            return generalizer(params, ctx.entity_type)
         apply = self.operator.apply
 
-        def one(value: str) -> str:
-            return apply(value, params, ctx)
+        def many(values: Sequence[str]) -> list[str]:
+            return [apply(value, params, ctx) for value in values]
 
-        return one
+        return many
 
 
 def build_operator(

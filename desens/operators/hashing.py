@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from hashlib import sha256
 from typing import ClassVar
 
@@ -75,12 +75,13 @@ def hash_value(
 
 def hasher(
     params: HashParams, keys: KeyRing, entity_type: str | None = None
-) -> Callable[[str], str]:
+) -> Callable[[Sequence[str]], list[str]]:
     """:func:`hash_value` with its key and parameters bound, for a column of values.
 
-    The HMAC's two keyed SHA-256 states (RFC 2104: the key XOR ipad and
-    XOR opad) are computed once and copied per value, and values already in
-    their normal form skip normalisation; the tokens equal :func:`hash_value`'s.
+    Returns a function from values to their tokens, equal to
+    :func:`hash_value`'s. The HMAC's two keyed SHA-256 states (RFC 2104: the
+    key XOR ipad and XOR opad) are computed once and copied per value, and
+    values already in their normal form skip normalisation.
 
     Raises:
         WrongKeyError: If the ring has no key with ``params.key_id``.
@@ -89,25 +90,31 @@ def hasher(
     if len(key) > _BLOCK:
         key = sha256(key).digest()
     key = key.ljust(_BLOCK, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in key))
-    outer = sha256(bytes(b ^ 0x5C for b in key))
+    inner = sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer = sha256(bytes(b ^ 0x5C for b in key)).copy
     prefix, length = params.prefix, params.length
     fast = _plain_normalizer(entity_type) if params.normalize else None
 
-    def one(value: str) -> str:
+    def many(values: Sequence[str]) -> list[str]:
         if not params.normalize:
-            text = value
-        elif fast is not None and value.isascii() and value.isalnum():
-            text = fast(value)
+            texts = values
+        elif fast is None:
+            texts = [normalize(v, entity_type) for v in values]
         else:
-            text = normalize(value, entity_type)
-        h = inner.copy()
-        h.update(text.encode("utf-8"))
-        o = outer.copy()
-        o.update(h.digest())
-        return prefix + o.hexdigest()[:length]
+            texts = [
+                fast(v) if v.isascii() and v.isalnum() else normalize(v, entity_type)
+                for v in values
+            ]
+        digests = []
+        for text in texts:
+            h = inner()
+            h.update(text.encode("utf-8"))
+            o = outer()
+            o.update(h.digest())
+            digests.append(o.hexdigest())
+        return [prefix + d[:length] for d in digests]
 
-    return one
+    return many
 
 
 def _plain_normalizer(entity_type: str | None) -> Callable[[str], str] | None:

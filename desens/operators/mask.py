@@ -41,7 +41,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -138,12 +138,15 @@ def mask(value: str, params: MaskParams, entity_type: str | None = None) -> str:
     return _render(value, significant, set(masked), params.char, params.fixed_length)
 
 
-def masker(params: MaskParams, entity_type: str | None = None) -> Callable[[str], str]:
+def masker(
+    params: MaskParams, entity_type: str | None = None
+) -> Callable[[Sequence[str]], list[str]]:
     """:func:`mask` with its parameters bound, for a column of values.
 
-    The commonest shapes take a short cut with the same result: a plain
-    11-digit mobile number under the default phone rule, and a name of
-    letters only (no spaces or dots) with the surname kept.
+    Returns a function from values to their masked forms, equal to
+    :func:`mask`'s. The commonest shapes take a short cut: a plain 11-digit
+    mobile number under the default phone rule, and a name of letters only
+    (no spaces or dots) with the surname kept.
     """
     plain = params.fixed_length is None and (params.keep_first, params.keep_last) == (None, None)
     plain = plain and (params.mask_from, params.mask_to) == (None, None)
@@ -155,12 +158,15 @@ def masker(params: MaskParams, entity_type: str | None = None) -> Callable[[str]
     if plain and entity_type == "PHONE_NUMBER" and not params.keep_surname:
         stars = char * 4
 
-        def phone(value: str) -> str:
-            if len(value) == 11 and value[0] == "1" and value.isascii() and value.isdigit():
-                return value[:3] + stars + value[7:]
-            return general(value)
+        def phones(values: Sequence[str]) -> list[str]:
+            return [
+                v[:3] + stars + v[7:]
+                if len(v) == 11 and v[0] == "1" and v.isascii() and v.isdigit()
+                else general(v)
+                for v in values
+            ]
 
-        return phone
+        return phones
     if plain and (params.keep_surname or entity_type == "PERSON"):
 
         def person(value: str) -> str:
@@ -173,8 +179,8 @@ def masker(params: MaskParams, entity_type: str | None = None) -> Callable[[str]
             surname = 2 if n >= 3 and value[:2] in COMPOUND_SURNAMES else 1
             return value[:surname] + char * (n - surname)
 
-        return person
-    return general
+        return lambda values: list(map(person, values))
+    return lambda values: list(map(general, values))
 
 
 def _significant_positions(value: str, entity_type: str | None) -> list[int]:

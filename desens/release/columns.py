@@ -68,11 +68,11 @@ class OperatorColumn:
         self.plan = plan
         self.ctx = ctx
         self.source = source
-        self._fn: Callable[[str], str] | None = None
+        self._fn: Callable[[Sequence[str]], list[str]] | None = None
         self._cache: dict[str, str] = {}
         self.rate = HitRate()
 
-    def _bound(self) -> Callable[[str], str]:
+    def _bound(self) -> Callable[[Sequence[str]], list[str]]:
         # Bound on first use: a column with no values needs no key.
         if self._fn is None:
             self._fn = self.plan.operator.bind(self.ctx)
@@ -98,44 +98,67 @@ class OperatorColumn:
         try:
             if self.rate.on:
                 out = self._cached(values, fn, all_str)
-            elif all_str:
-                out = [fn(v) if v else v for v in values]
+            elif all_str and done == len(values):
+                out = fn(values)
             else:
-                out = [_one(fn, v) for v in values]
+                out = self._some(values, fn)
         except InputError:
             self._locate(values, fn, line_of)
             raise  # not reached: _locate raises the located error
         return out, done
 
-    def _cached(self, values: Sequence[Any], fn: Callable[[str], str], all_str: bool) -> list[Any]:
+    @staticmethod
+    def _some(values: Sequence[Any], fn: Callable[[Sequence[str]], list[str]]) -> list[Any]:
+        """Values some of which are empty (they pass through) or not text."""
+        out = list(values)
+        todo = [i for i, v in enumerate(values) if v is not None and v != ""]
+        done = fn([v if isinstance(v := values[i], str) else str(v) for i in todo])
+        for i, new in zip(todo, done, strict=True):
+            out[i] = new
+        return out
+
+    def _cached(
+        self, values: Sequence[Any], fn: Callable[[Sequence[str]], list[str]], all_str: bool
+    ) -> list[Any]:
         cache = self._cache
         if len(cache) > CACHE_LIMIT:
             cache.clear()
-        out: list[Any] = list(map(cache.get, values)) if all_str else [None] * len(values)
+        if not all_str:
+            return self._cached_any(values, fn)
+        cache.setdefault("", "")  # empty values pass through
+        new = list(set(values).difference(cache))
+        cache.update(zip(new, fn(new), strict=True))
+        self.rate.count(len(values), len(values) - len(new))
+        out = list(map(cache.__getitem__, values))
+        if not self.rate.on:
+            cache.clear()
+        return out
+
+    def _cached_any(
+        self, values: Sequence[Any], fn: Callable[[Sequence[str]], list[str]]
+    ) -> list[Any]:
+        """The cached path for values that need not be text (JSONL, Parquet)."""
+        cache = self._cache
+        out: list[Any] = []
         misses = 0
-        i = -1
-        # Scan for the misses at C speed; most columns that cache hit often.
-        while True:
-            try:
-                i = out.index(None, i + 1)
-            except ValueError:
-                break
-            value = values[i]
+        for value in values:
             if value is None or value == "":
-                out[i] = value
+                out.append(value)
                 continue
             text = value if isinstance(value, str) else str(value)
             new = cache.get(text)
             if new is None:
-                new = cache[text] = fn(text)
+                new = cache[text] = fn([text])[0]
                 misses += 1
-            out[i] = new
+            out.append(new)
         self.rate.count(len(values), len(values) - misses)
         if not self.rate.on:
             cache.clear()
         return out
 
-    def _locate(self, values: Sequence[Any], fn: Callable[[str], str], line_of: Any) -> None:
+    def _locate(
+        self, values: Sequence[Any], fn: Callable[[Sequence[str]], list[str]], line_of: Any
+    ) -> None:
         """Re-run value by value to raise the failure with its row and column."""
         for n, value in enumerate(values):
             try:
@@ -149,7 +172,7 @@ class OperatorColumn:
                 ) from None
 
 
-def _one(fn: Callable[[str], str], value: Any) -> Any:
+def _one(fn: Callable[[Sequence[str]], list[str]], value: Any) -> Any:
     if value is None or value == "":
         return value
-    return fn(value if isinstance(value, str) else str(value))
+    return fn([value if isinstance(value, str) else str(value)])[0]

@@ -157,23 +157,44 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, l
         yield chunk
 
 
-@contextlib.contextmanager
-def _source(
-    options: ReleaseOptions, reader: Any
-) -> Iterator[tuple[Iterator[Any], Callable[[], int], ChunkCodec | None]]:
+@dataclass
+class _Source:
     """The input as chunks: raw record bytes for text formats, rows for Parquet.
 
-    Yields the chunks, a function giving the bytes consumed so far, and the
-    codec that parses raw chunks (None for rows).
+    Attributes:
+        chunks: the chunks, read lazily.
+        consumed: the bytes consumed so far.
+        codec: parses raw chunks (None for rows).
+        sha256: the input's SHA-256, once the chunks are all read.
     """
+
+    chunks: Iterator[Any]
+    consumed: Callable[[], int]
+    codec: ChunkCodec | None
+    sha256: Callable[[], str]
+
+
+@contextlib.contextmanager
+def _source(options: ReleaseOptions, reader: Any) -> Iterator[_Source]:
     if reader.format not in TEXT_FORMATS:
-        yield _chunks(reader.rows()), lambda: int(reader.bytes_read), None
+        path = options.input
+        yield _Source(
+            _chunks(reader.rows()), lambda: int(reader.bytes_read), None, lambda: _sha256(path)
+        )
         return
     with options.input.open("rb") as binary:
         first = skip_header(binary, reader.format, reader.encoding)
+        start = binary.tell()
+        binary.seek(0)
+        digest = hashlib.sha256(binary.read(start))  # the header; the chunks follow
         codec = ChunkCodec(reader.format, reader.encoding, reader.source, tuple(reader.header))
-        chunks = raw_chunks(binary, reader.format, first, CHUNK_BYTES)
-        yield chunks, binary.tell, codec
+
+        def hashed() -> Iterator[RawChunk]:
+            for chunk in raw_chunks(binary, reader.format, first, CHUNK_BYTES):
+                digest.update(chunk.data)
+                yield chunk
+
+        yield _Source(hashed(), binary.tell, codec, lambda: digest.hexdigest())
 
 
 def _sha256(path: Path) -> str:
@@ -333,17 +354,17 @@ def _write(
             open_writer(
                 options.output, header, out_format, _arrow_types(reader, out_plans)
             ) as writer,
-            _source(options, reader) as (chunks, consumed, codec),
+            _source(options, reader) as source,
         ):
             for data, result in ordered_map(
                 _work,
-                chunks,
+                source.chunks,
                 workers=options.workers,
                 initializer=_init_worker,
                 initargs=(
                     (*setup.worker_args, small),
                     setup.needs_analyzer,
-                    codec,
+                    source.codec,
                     out_codec,
                     header,
                 ),
@@ -354,14 +375,15 @@ def _write(
                     writer.write_bytes(data, rows=result.rows_out)
                 merge(totals, result)
                 after.update(result.qi)
-                progress.update(totals.rows_in, consumed())
+                progress.update(totals.rows_in, source.consumed())
             progress.update(totals.rows_in, reader.size, final=True)
             report = ReleaseReport.build(
                 options=options, plans=setup.plans, totals=totals,
-                rows_out=writer.rows_written, input_sha256=_sha256(options.input),
+                rows_out=writer.rows_written, input_sha256=source.sha256(),
                 started=started, version=__version__, encoding=reader.encoding,
                 k_anonymity=k_anonymity_summary(policy, before, after),
             )  # fmt: skip
+            written = writer.sha256()
             if report.leaked:
                 raise ResidualDataError(
                     f"the residual scan found personal data in the output "
@@ -371,20 +393,26 @@ def _write(
     except ResidualDataError as exc:
         exc.report = report  # type: ignore[attr-defined]
         raise
-    report.output_sha256 = _sha256(options.output)
+    report.output_sha256 = written or _sha256(options.output)
     return report
 
 
 def _count_classes(options: ReleaseOptions, setup: _Setup, reader: Any) -> Counter[tuple[Any, ...]]:
     """First pass of k-anonymity: the size of each quasi-identifier class."""
     counts: Counter[tuple[Any, ...]] = Counter()
-    with _source(options, reader) as (chunks, _, codec):
+    with _source(options, reader) as source:
         for _, result in ordered_map(
             _work_qi,
-            chunks,
+            source.chunks,
             workers=options.workers,
             initializer=_init_worker,
-            initargs=((*setup.worker_args, frozenset()), setup.needs_analyzer, codec, None, []),
+            initargs=(
+                (*setup.worker_args, frozenset()),
+                setup.needs_analyzer,
+                source.codec,
+                None,
+                [],
+            ),
         ):
             counts.update(result.qi)
     return counts

@@ -99,17 +99,20 @@ class ResidualScanner:
         self._clean: list[set[Any]] = [set() for _ in self.names]
         self._rate = [HitRate() for _ in self.names]
 
-    def scan(self, columns: Sequence[Sequence[Any]]) -> Counter[tuple[str, str]]:
+    def scan(
+        self, columns: Sequence[Sequence[Any]], all_str: bool = False
+    ) -> Counter[tuple[str, str]]:
         """Findings in one chunk's output columns: (column, entity) -> cells.
 
         A finding counts once per cell that holds it; each distinct value of
-        a column is looked at once per chunk.
+        a column is looked at once per chunk. ``all_str``: every value is a
+        ``str`` (text input), which saves a pass.
         """
         found_in: list[tuple[int, str]] = []
         for i, values in enumerate(columns):
             if self.skipped[i]:
                 continue
-            found_in.extend((i, v) for v in self._suspects(i, values))
+            found_in.extend((i, v) for v in self._suspects(i, values, all_str))
         findings: Counter[tuple[str, str]] = Counter()
         if not found_in:
             return findings
@@ -137,12 +140,14 @@ class ResidualScanner:
                 self._clean[column].add(value)
         return findings
 
-    def _suspects(self, i: int, column: Sequence[Any]) -> list[str]:
+    def _suspects(self, i: int, column: Sequence[Any], all_str: bool) -> list[str]:
         """The distinct values of a column that the analyzer must look at.
 
         In order of first appearance, so that a chunk is always scanned alike.
         """
         clean, rate = self._clean[i], self._rate[i]
+        if all_str and not rate.on:  # values rarely repeat: check them all, then dedupe
+            return list(dict.fromkeys(candidates(column)))
         try:
             distinct: Any = dict.fromkeys(column)
         except TypeError:  # nested JSON values: only text is scanned

@@ -217,7 +217,7 @@ class RowTransformer:
         if not qi_only:
             result.columns = out
             if self._scanner is not None:
-                result.residual.update(self._scanner.scan(out))
+                result.residual.update(self._scanner.scan(out, all_str))
         return result
 
     def _withhold(
@@ -321,11 +321,24 @@ class RowTransformer:
         subjects = columns[self._subject] if self._subject is not None else None
         out = list(values)
         apply = self._text.apply
+        if subjects is None or self._text.subject_free():
+            # Equal texts come out equal: transform each distinct one once.
+            rows_of: dict[str, list[int]] = {}
+            for i, text in zip(idx, texts, strict=True):
+                if found[text]:
+                    rows_of.setdefault(text, []).append(i)
+            for text, rows in rows_of.items():
+                item = apply(text, found[text])
+                for i in rows:
+                    out[i] = item.text
+                for entity, count in item.entities.items():
+                    result.entities[entity] += count * len(rows)
+            return out
         for i, text in zip(idx, texts, strict=True):
             spans = found[text]
             if not spans:
                 continue  # nothing found: the text stays as it is
-            subject = None if subjects is None or subjects[i] is None else str(subjects[i])
+            subject = None if subjects[i] is None else str(subjects[i])
             item = apply(text, spans, subject)
             out[i] = item.text
             result.entities.update(item.entities)
