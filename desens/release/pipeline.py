@@ -24,6 +24,7 @@ only, so a policy that uses them runs with one worker.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import secrets
 import sys
@@ -286,12 +287,28 @@ def release(options: ReleaseOptions) -> ReleaseReport:
     with open_reader(options.input, options.input_format, options.encoding) as reader:
         sample = list(islice(reader.rows(), policy.sample_rows))
         setup = _prepare(options, reader.header, [v for _, v in sample], reader.source)
+    with _frozen():
         before: Counter[tuple[Any, ...]] = Counter()
         if policy.k_anonymity is not None:
-            before = _count_classes(options, setup, reader)
-    # The sample was read through the table reader; each pass reads anew.
-    with open_reader(options.input, options.input_format, options.encoding) as reader:
-        return _write(options, setup, reader, started, before)
+            with open_reader(options.input, options.input_format, options.encoding) as reader:
+                before = _count_classes(options, setup, reader)
+        # The sample was read through the table reader; each pass reads anew.
+        with open_reader(options.input, options.input_format, options.encoding) as reader:
+            return _write(options, setup, reader, started, before)
+
+
+@contextlib.contextmanager
+def _frozen() -> Iterator[None]:
+    """Keep what exists now (the analyzers: large, long-lived) out of the collector's way.
+
+    During the run, collections then skip those objects, and forked workers
+    leave their pages shared instead of touching them (copy-on-write).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _prepare(

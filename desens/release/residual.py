@@ -1,7 +1,9 @@
 """The residual scan: what the output of a chunk still holds, per column.
 
 Every output column is scanned except ``fpe`` columns (their pseudonyms look
-like the real thing by design; the report lists them as not scanned). A value
+like the real thing by design; the report lists them as not scanned) and
+columns that are safe by construction (:func:`safe_by_construction`: keyed
+hashes, which hold nothing of the input; the report lists them too). A value
 can hold a residual entity (:data:`RESIDUAL_ENTITIES`) only if it has seven
 digits in a row, allowing the separators phones and cards are written with:
 IDs, cards, phones, the USCC's division code and a passport's digits all do.
@@ -22,12 +24,14 @@ from typing import Any
 
 from desens.analyzer import DesensAnalyzer
 from desens.release.columns import CACHE_LIMIT, HitRate
+from desens.release.plan import ColumnPlan
 
 __all__ = [
     "RESIDUAL_ENTITIES",
     "RESIDUAL_THRESHOLD",
     "ResidualScanner",
     "candidates",
+    "safe_by_construction",
 ]
 
 #: What must not survive a release, whatever the policy.
@@ -43,6 +47,21 @@ _ZEROS = bytes.maketrans(b"0123456789 -()", b"0" * 14)
 _RUN = b"0" * 7
 # Full-width digits and separators start with these bytes in UTF-8.
 _FULLWIDTH = b"\xef\xbc"
+
+
+def safe_by_construction(plan: ColumnPlan) -> bool:
+    """True when the column's output cannot hold personal data from the input.
+
+    That is a ``hash`` column: each value becomes the policy's prefix and
+    hex digits of an HMAC under a secret key, which hold no character of the
+    value (hex digits can form digit runs that look like a number by chance,
+    but those are not anybody's). The prefix is policy text; it must not
+    itself look like a number (see :func:`candidates`).
+    """
+    op = plan.operator
+    if plan.action != "operator" or op is None or op.name != "hash":
+        return False
+    return not candidates([str(getattr(op.params, "prefix", ""))])
 
 
 def candidates(values: Sequence[str]) -> list[str]:

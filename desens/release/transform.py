@@ -28,7 +28,12 @@ from desens.operators import OperatorContext, RunState, is_suppressed
 from desens.policy import Policy
 from desens.release.columns import OperatorColumn
 from desens.release.plan import ColumnPlan
-from desens.release.residual import RESIDUAL_ENTITIES, RESIDUAL_THRESHOLD, ResidualScanner
+from desens.release.residual import (
+    RESIDUAL_ENTITIES,
+    RESIDUAL_THRESHOLD,
+    ResidualScanner,
+    safe_by_construction,
+)
 from recognizers.checksums import to_halfwidth
 
 __all__ = [
@@ -124,7 +129,10 @@ class RowTransformer:
             ResidualScanner(
                 residual,
                 [p.name for p in self.out_plans],
-                [p.operator is not None and p.operator.name == "fpe" for p in self.out_plans],
+                [
+                    (p.operator is not None and p.operator.name == "fpe") or safe_by_construction(p)
+                    for p in self.out_plans
+                ],
                 [p.action == "scan" for p in self.out_plans],
                 self._is_fpe_output,
             )

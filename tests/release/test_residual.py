@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desens.analyzer import build_analyzer
+from desens.keys import KeyRing
+from desens.operators import build_operator
+from desens.policy import parse_policy
+from desens.release import ColumnPlan, ReleaseOptions, ResidualDataError, release
 from desens.release.residual import (
     RESIDUAL_ENTITIES,
     RESIDUAL_THRESHOLD,
     ResidualScanner,
     candidates,
+    safe_by_construction,
 )
 
 SEVEN = re.compile(r"[0-9０-９](?:[ \-－()（）]?[0-9０-９]){6}")
@@ -49,3 +55,37 @@ def test_scanner_counts_every_cell_in_every_chunk() -> None:
     chunk = [["13800138000", "13800138000", "13912345678", ""], ["1985", "1985", "1990", "x"]]
     for _ in range(2):  # a leaked value found once stays dirty: counted again
         assert scanner.scan(chunk) == {("phone", "PHONE_NUMBER"): 3}
+
+
+@pytest.mark.parametrize(
+    ("operator", "params", "safe"),
+    [
+        pytest.param("hash", {}, True, id="hash"),
+        pytest.param("hash", {"prefix": "", "length": 64}, True, id="hash-bare"),
+        pytest.param("hash", {"prefix": "13812345678-"}, False, id="hash-prefix-like-a-phone"),
+        pytest.param("mask", {}, False, id="mask"),
+        pytest.param("encrypt", {}, False, id="encrypt"),
+    ],
+)
+def test_safe_by_construction(operator: str, params: dict, safe: bool) -> None:
+    plan = ColumnPlan(
+        "c", 0, "operator", "declared", "PHONE_NUMBER", build_operator(operator, params)
+    )
+    assert safe_by_construction(plan) is safe
+
+
+def test_hash_columns_are_listed_and_leaks_elsewhere_still_caught(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("证件,手机\n110105194912310025,13800138000\n", encoding="utf-8")
+    policy = parse_policy(
+        "name: p\ndata_class: custom\ncolumns:\n"
+        "  - {name: 证件, entity: CN_RESIDENT_ID, operator: hash}\n"
+        "  - {name: 手机, operator: keep}\n"
+    )
+    options = ReleaseOptions(src, tmp_path / "out.csv", policy, keys=KeyRing.generate())
+    with pytest.raises(ResidualDataError) as info:
+        release(options)
+    residual = info.value.report.residual_scan  # type: ignore[attr-defined]
+    assert residual["findings"] == [{"column": "手机", "entity": "PHONE_NUMBER", "count": 1}]
+    assert residual["safe_by_construction"] == ["证件"]
+    assert not (tmp_path / "out.csv").exists()
