@@ -224,8 +224,11 @@ class ChunkCodec:
         """The chunk's rows as columns, checked like the table reader does."""
         text, decoded = self.decode(chunk)
         first = chunk.first_line
-        if decoded and self.format != "jsonl" and not any(c in text for c in '"\r\x00'):
-            fast = self._split(text, first)
+        if decoded and self.format != "jsonl" and '"' not in text and "\x00" not in text:
+            plain = text
+            if "\r" in plain and plain.count("\r") == plain.count("\r\n"):
+                plain = plain.replace("\r\n", "\n")  # Windows line ends: the same records
+            fast = None if "\r" in plain else self._split(plain, first)
             if fast is not None:
                 return fast
         rows = self.parse_text(text, first)

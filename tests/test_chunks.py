@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desens.chunks import ChunkCodec, raw_chunks, skip_header
+from desens.chunks import ChunkCodec, RawChunk, raw_chunks, skip_header
 from desens.errors import BadRecordError
 
 
@@ -138,3 +138,15 @@ def test_formatting_columns_equals_formatting_rows(columns: list[list[str]], fmt
     codec = ChunkCodec(fmt, "utf-8", "o", tuple(header))
     by_columns = codec.format_columns(header, list(zip(*rows, strict=True)))
     assert by_columns == codec.format_rows(header, rows).encode()
+
+
+def test_windows_line_ends_take_the_fast_path_with_the_same_rows_and_lines(monkeypatch) -> None:
+    data = b"a,b\r\n1,2\r\n\r\n3,4\r\n"
+    _, rows = _chunked_rows(data, "csv", ("a", "b"), 100)
+    assert rows == [(2, ["1", "2"]), (4, ["3", "4"])]
+    monkeypatch.setattr(
+        ChunkCodec, "parse_text", lambda *a: pytest.fail("took the csv.reader path")
+    )
+    parsed = ChunkCodec("csv", "utf-8", "t", ("a", "b")).parse_columns(RawChunk(2, data[5:]))
+    assert [list(c) for c in parsed.columns] == [["1", "3"], ["2", "4"]]
+    assert [parsed.line_of(i) for i in range(parsed.rows)] == [2, 4]
