@@ -353,16 +353,23 @@ class ChunkCodec:
         ``csv.writer`` quotes a field holding the delimiter, a quote or a line
         break, and a row's only field when it is empty; without those, and
         with text values only, a record is its fields joined by the delimiter.
+        The joined text shows it: exactly one delimiter between fields and one
+        line break per record, and no quote or CR anywhere.
         """
         delimiter = _delimiter(self.format)
-        for column in columns:
-            try:
-                joined = "".join(column)
-            except TypeError:  # numbers or None (from Parquet): the writer's rules
-                return None
-            if any(c in joined for c in (delimiter, '"', "\n", "\r")):
-                return None
-            if len(columns) == 1 and "" in column:
-                return None
-        records = list(map(delimiter.join, zip(*columns, strict=True)))
-        return "\n".join(records) + "\n" if records else ""
+        width = len(columns)
+        try:
+            records = list(map(delimiter.join, zip(*columns, strict=True)))
+        except TypeError:  # numbers or None (from Parquet): the writer's rules
+            return None
+        if not records:
+            return ""
+        if width == 1 and "" in records:
+            return None
+        text = "\n".join(records) + "\n"
+        n = len(records)
+        if '"' in text or "\r" in text or text.count("\n") != n:
+            return None
+        if text.count(delimiter) != n * (width - 1):
+            return None
+        return text

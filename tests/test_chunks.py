@@ -120,6 +120,24 @@ def test_chunked_parse_equals_whole_file_parse(
     assert [values for _, values in got] == [r for r in expected if r]
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param([["a,b"]], id="one-column-with-delimiter"),
+        pytest.param([[""]], id="one-empty-column"),
+        pytest.param([["a", "b\nc"]], id="line-break"),
+        pytest.param([["a", 'b"']], id="quote"),
+        pytest.param([["a", "b\r"]], id="carriage-return"),
+        pytest.param([["a", None], ["b", 1]], id="not-text"),
+        pytest.param([["张三", "x"], ["李四", ""]], id="plain"),
+    ],
+)
+def test_formatting_columns_cases(rows: list[list]) -> None:
+    codec = ChunkCodec("csv", "utf-8", "o", tuple(f"c{i}" for i in range(len(rows[0]))))
+    expected = codec.format_rows(codec.header, rows).encode()
+    assert codec.format_columns(codec.header, list(zip(*rows, strict=True))) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     columns=st.integers(1, 3).flatmap(
