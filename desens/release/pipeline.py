@@ -453,10 +453,10 @@ def _uses_numbered_tags(plans: Sequence[ColumnPlan], policy: Policy) -> bool:
 def _arrow_types(reader: Any, out_plans: Sequence[ColumnPlan]) -> list[Any] | None:
     """Parquet output keeps the type of kept columns; transformed ones are strings."""
     schema = getattr(reader, "arrow_schema", None)
+    if schema is None:
+        return None  # not Parquet input: no need to import pyarrow (50 ms)
     import pyarrow as pa
 
-    if schema is None:
-        return None
     return [schema.field(p.index).type if p.action == "keep" else pa.string() for p in out_plans]
 
 
