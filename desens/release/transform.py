@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 Row = list[Any]
+#: Free-text cells whose spans are remembered, per column.
+_FOUND_LIMIT = 50_000
 
 
 def subject_digest(run_key: bytes, value: str) -> bytes:
@@ -125,6 +127,7 @@ class RowTransformer:
             for p in self.plans
             if p.operator is not None and p.action == "operator" and p.operator.name != "date_shift"
         }
+        self._found: dict[int, dict[str, list[Any]]] = {}
         self._scanner = (
             ResidualScanner(
                 residual,
@@ -324,8 +327,14 @@ class RowTransformer:
         assert self._text is not None
         idx = [i for i, v in enumerate(values) if isinstance(v, str) and v]
         texts = [values[i] for i in idx]
-        distinct = list(dict.fromkeys(texts))
-        found = dict(zip(distinct, self._text.find(distinct, [plan.name]), strict=True))
+        # Spans found in a text depend on the text and the column's name only:
+        # each distinct text is analyzed once, and remembered across chunks.
+        known = self._found.setdefault(plan.index, {})
+        if len(known) > _FOUND_LIMIT:
+            known.clear()
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        known.update(zip(new, self._text.find(new, [plan.name]), strict=True))
+        found = known
         subjects = columns[self._subject] if self._subject is not None else None
         out = list(values)
         apply = self._text.apply
