@@ -5,10 +5,17 @@ date, sex, a ~50-character remark; 1,000,000 rows by default) and releases it
 with (a) every column declared (benchmarks/policies/declared.yaml) and (b) the
 remark scanned by the analyzer (benchmarks/policies/scanned.yaml), each with
 one and with two workers. Each run is its own process, so its peak RSS is its
-own. Prints one JSON object (rows/s per core, peak RSS, the speed-up of two
-workers) and a human line on stderr.
+own. Prints one JSON object (rows/s per core, CPU seconds, peak RSS, the
+speed-up of two workers, the load average around the runs) and a human line
+on stderr.
+
+With ``--baseline TREE`` (another checkout of desens, for example
+``git archive main | tar -x -C /tmp/base``) every run is also made with that
+tree, interleaved with the current one, and the ratios are reported: on a
+shared machine only figures from the same run compare.
 
     python -m benchmarks.bench_release --rows 1000000
+    python -m benchmarks.bench_release --rows 200000 --scan-rows 60000 --baseline /tmp/base
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from benchmarks.release_data import write_csv
 
@@ -30,36 +38,41 @@ HERE = Path(__file__).resolve().parent
 
 RUN_ONE = """
 import sys, time, json, resource
+sys.path.insert(0, sys.argv[5])
 from pathlib import Path
 from desens.keys import KeyRing
 from desens.policy import read_policy
 from desens.release import ReleaseOptions, release
 start = time.perf_counter()
+cpu = time.process_time()
 report = release(ReleaseOptions(
     input=Path(sys.argv[1]), output=Path(sys.argv[2]), policy=read_policy(sys.argv[3]),
     keys=KeyRing.generate(), workers=int(sys.argv[4]),
 ))
 seconds = time.perf_counter() - start
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = time.process_time() - cpu + children.ru_utime + children.ru_stime
 rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({
-    "seconds": seconds, "rows": report.input["rows"], "peak_rss_kb": rss_kb,
+    "seconds": seconds, "cpu": cpu, "rows": report.input["rows"], "peak_rss_kb": rss_kb,
     "rows_out": report.output["rows"], "residual_passed": report.residual_scan["passed"],
 }))
 """
 
 
-def run(data: Path, policy: str, workers: int, out_dir: Path) -> dict[str, float]:
-    """Release ``data`` in a fresh process; its time, rows/s and peak RSS."""
+def run(data: Path, policy: str, workers: int, out_dir: Path, tree: Path) -> dict[str, Any]:
+    """Release ``data`` with the code in ``tree``, in a fresh process; time, rows/s, peak RSS."""
     proc = subprocess.run(
         [sys.executable, "-c", RUN_ONE, str(data), str(out_dir / "out.csv"),
-         str(HERE / "policies" / policy), str(workers)],
-        capture_output=True, text=True, check=True,
+         str(HERE / "policies" / policy), str(workers), str(tree)],
+        capture_output=True, text=True, check=True, cwd=tree,
     )  # fmt: skip
     result = json.loads(proc.stdout)
     return {
         "workers": workers,
         "seconds": round(result["seconds"], 2),
+        "cpu_seconds": round(result["cpu"], 2),  # this process and its workers
         "rows_per_s": round(result["rows"] / result["seconds"]),
         "rows_per_s_per_core": round(result["rows"] / result["seconds"] / workers),
         "peak_rss_mb": round(result["peak_rss_kb"] / 1024, 1),  # largest process of the run
@@ -67,12 +80,28 @@ def run(data: Path, policy: str, workers: int, out_dir: Path) -> dict[str, float
     }
 
 
+def runs(
+    data: Path, policy: str, out_dir: Path, trees: dict[str, Path]
+) -> dict[str, list[dict[str, Any]]]:
+    """One and two workers with each tree, interleaved."""
+    done: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for workers in (1, 2):
+        for name, tree in trees.items():
+            done[name].append(run(data, policy, workers, out_dir, tree))
+    return done
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--scan-rows", type=int, default=None, help="rows for (b); default --rows")
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep the CSV here")
+    parser.add_argument("--baseline", type=Path, default=None, help="a tree to compare with")
     args = parser.parse_args(argv)
+    trees = {"current": HERE.parent}
+    if args.baseline is not None:
+        trees["baseline"] = args.baseline.resolve()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = Path(tmp)
         data = args.keep or out_dir / "people.csv"
@@ -90,28 +119,45 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if i > args.scan_rows:
                         break
                     dst.write(line)
-        runs = {
-            "a_declared": [run(data, "declared.yaml", w, out_dir) for w in (1, 2)],
-            "b_scanned": [run(scan_data, "scanned.yaml", w, out_dir) for w in (1, 2)],
+        both = {
+            "a_declared": runs(data, "declared.yaml", out_dir, trees),
+            "b_scanned": runs(scan_data, "scanned.yaml", out_dir, trees),
         }
-    result = {
+    measured = {k: v["current"] for k, v in both.items()}
+    result: dict[str, Any] = {
         "benchmark": "release",
         "rows": args.rows,
         "scan_rows": args.scan_rows or args.rows,
         "input_mb": round(data.stat().st_size / 1e6, 1) if args.keep else None,
-        **runs,
+        **measured,
         "speedup_workers_2": {
-            k: round(v[0]["seconds"] / v[1]["seconds"], 2) for k, v in runs.items()
+            k: round(v[0]["seconds"] / v[1]["seconds"], 2) for k, v in measured.items()
         },
         "targets": {
             "a_rows_per_s_per_core": 100_000,
             "b_rows_per_s_per_core": 10_000,
             "speedup_workers_2": 1.8,
         },
-        "machine": {"python": platform.python_version(), "cores": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cores": os.cpu_count(),
+            "load_avg_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        },
     }
+    if args.baseline is not None:
+        base = {k: v["baseline"] for k, v in both.items()}
+        result["baseline"] = {
+            "tree": str(args.baseline),
+            **base,
+            "speedup_workers_2": {
+                k: round(v[0]["seconds"] / v[1]["seconds"], 2) for k, v in base.items()
+            },
+            "current_over_baseline_1_worker": {
+                k: round(v[0]["seconds"] / measured[k][0]["seconds"], 2) for k, v in base.items()
+            },
+        }
     print(json.dumps(result, ensure_ascii=False))
-    a, b = runs["a_declared"][0], runs["b_scanned"][0]
+    a, b = measured["a_declared"][0], measured["b_scanned"][0]
     print(
         f"(a) {a['rows_per_s_per_core']:,} rows/s/core, "
         f"(b) {b['rows_per_s_per_core']:,} rows/s/core, "

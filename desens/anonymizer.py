@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from presidio_analyzer import RecognizerResult
@@ -32,6 +32,7 @@ from desens.policy import Policy
 __all__ = ["AnonymizedText", "TextAnonymizer"]
 
 DENY_LIST_SCORE = 1.0
+_CACHE_LIMIT = 100_000
 
 
 @dataclass
@@ -68,6 +69,11 @@ class TextAnonymizer:
             for entity, spec in policy.entities.items()
         }
         self._default = build_operator(policy.default.operator, policy.default.params)
+        # Per entity: the operator bound to its context, and its results so far
+        # (operators are deterministic; date_shift, which needs the subject, is
+        # called per span instead).
+        self._bound: dict[str, Callable[[Sequence[str]], list[str]]] = {}
+        self._done: dict[str, dict[str, str]] = {}
         self._allow = frozenset(policy.allow_list)
         #: Outputs of ``fpe`` since the caller last cleared it: they look like
         #: real identifiers, and the residual scan must tell them apart.
@@ -128,17 +134,42 @@ class TextAnonymizer:
         counts: Counter[str] = Counter()
         pieces: list[str] = []
         end = len(text)
-        for result in sorted(results, key=lambda r: r.start, reverse=True):
-            ctx = OperatorContext(
-                entity_type=result.entity_type, keys=self.keys, state=self.state, subject=subject
-            )
-            operator = self.operator(result.entity_type)
-            new = operator(text[result.start : result.end], ctx)
-            if operator.name == "fpe":
-                self.fpe_outputs.add(str(new))
+        for result in sorted(results, key=_start, reverse=True):
+            entity = result.entity_type
+            new = self._operate(entity, text[result.start : result.end], subject)
             pieces.append(text[result.end : end])
             pieces.append(str(new))  # a Suppressed marker is "": the span goes
             end = result.start
-            counts[result.entity_type] += 1
+            counts[entity] += 1
         pieces.append(text[:end])
         return AnonymizedText("".join(reversed(pieces)), counts)
+
+    def subject_free(self) -> bool:
+        """True when no operator of the policy depends on the record's subject."""
+        return all(op.name != "date_shift" for op in (*self._operators.values(), self._default))
+
+    def _operate(self, entity: str, span: str, subject: str | None) -> str:
+        operator = self.operator(entity)
+        if operator.name == "date_shift":
+            ctx = OperatorContext(
+                entity_type=entity, keys=self.keys, state=self.state, subject=subject
+            )
+            return operator(span, ctx)
+        done = self._done.setdefault(entity, {})
+        new = done.get(span)
+        if new is None:
+            bound = self._bound.get(entity)
+            if bound is None:
+                ctx = OperatorContext(entity_type=entity, keys=self.keys, state=self.state)
+                bound = self._bound[entity] = operator.bind(ctx)
+            if len(done) > _CACHE_LIMIT:
+                done.clear()
+            (new,) = bound([span])
+            done[span] = new
+        if operator.name == "fpe":
+            self.fpe_outputs.add(str(new))
+        return new
+
+
+def _start(result: RecognizerResult) -> int:
+    return int(result.start)

@@ -1,14 +1,25 @@
-"""Split a text table into record-aligned chunks; parse and format them anywhere.
+"""Split a text table into record-aligned chunks of bytes; parse and format them anywhere.
 
 With ``--workers N`` the main process should do as little per row as
-possible: it decodes the file and hands out chunks of whole records, and the
-workers parse, transform and format them. :func:`raw_chunks` finds record
-boundaries without building rows: for CSV and TSV it lets ``csv.reader`` (C
-code) consume the lines and cuts after each record, so quoted fields that
-span lines, doubled quotes and stray quotes inside unquoted fields (``5"3``)
-are split exactly as the parser reads them; JSONL records are lines.
-:class:`ChunkCodec`, a small picklable object, parses a chunk into rows (with
-the file's line numbers in errors) and formats rows back into text.
+possible: it reads the file's bytes and cuts them at record boundaries
+(:func:`raw_chunks`), and the workers decode, parse, transform, format and
+encode each chunk; the main process writes the bytes back in order.
+
+Where to cut, without decoding: in every supported encoding (UTF-8, GBK,
+GB18030) the bytes of ``"``, ``,``, tab, CR and LF never occur inside a
+multi-byte character, so record structure can be read on the raw bytes.
+
+- JSONL records are lines: cut after the last LF.
+- A CSV/TSV stretch without any ``"`` byte has no quoted field, so every LF
+  ends a record: cut after the last LF.
+- Otherwise ``csv.reader`` itself (C code) reads the stretch, decoded as
+  Latin-1 (one character per byte), and the cut goes after the last record it
+  completed. Quoted fields that span lines, doubled quotes and stray quotes
+  inside unquoted fields (``5"3``) are therefore split exactly as the parser
+  reads them.
+
+:class:`ChunkCodec`, a small picklable object, parses a chunk into columns
+(with the file's line numbers in errors) and formats columns back into bytes.
 """
 
 from __future__ import annotations
@@ -17,23 +28,27 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import IO, Any
 
 from desens.errors import BadRecordError
 
 __all__ = [
+    "BOM",
     "ChunkCodec",
+    "Parsed",
     "RawChunk",
     "check_decoded",
-    "open_text",
     "raw_chunks",
     "skip_header",
 ]
 
 _UNDECODED = re.compile("[\udc80-\udcff]")
+BOM = b"\xef\xbb\xbf"
 Row = list[Any]
+_BLOCK = 1 << 16
 
 
 def check_decoded(values: Sequence[Any], source: str, line: int, encoding: str) -> None:
@@ -57,79 +72,123 @@ def check_decoded(values: Sequence[Any], source: str, line: int, encoding: str) 
 
 @dataclass(frozen=True, slots=True)
 class RawChunk:
-    """Whole records of a text table and the line the first one starts on."""
+    """Whole records of a text table, as bytes, and the line the first one starts on."""
 
     first_line: int
-    data: str
+    data: bytes
 
 
 def _delimiter(fmt: str) -> str:
     return "\t" if fmt == "tsv" else ","
 
 
-def _records(text: IO[str], fmt: str, source: str, first_line: int) -> Iterator[str]:
-    """Yield each record's text (one or more physical lines)."""
-    if fmt == "jsonl":
-        yield from text
-        return
-    lines: list[str] = []
+def _record_ends(data: bytes, fmt: str) -> tuple[list[int], int | None]:
+    """Byte offsets just past each record that ``csv.reader`` completes in ``data``.
+
+    The last one may be a record cut short by the end of ``data``. Also
+    returns, if the parser failed before the end of ``data``, the offset just
+    past the line where it did (the worker that parses the chunk reports the
+    error, with its line); a quoted field still open at the end is no failure.
+    """
+    end = 0
+    ends: list[int] = []
+    lines = io.StringIO(data.decode("latin-1"), newline="")
 
     def feed() -> Iterator[str]:
-        for line in text:
-            lines.append(line)
+        nonlocal end
+        for line in lines:
+            end += len(line)
             yield line
 
-    reader = csv.reader(feed(), delimiter=_delimiter(fmt), strict=True)
     try:
-        for _ in reader:
-            # csv.reader pulls exactly the lines of one record before returning it.
-            yield "".join(lines)
-            lines.clear()
-    except csv.Error as exc:
-        raise BadRecordError(
-            source, first_line + reader.line_num - 1, f"malformed CSV: {exc}"
-        ) from None
+        for _ in csv.reader(feed(), delimiter=_delimiter(fmt), strict=True):
+            ends.append(end)
+    except csv.Error:
+        return ends, (end if end < len(data) else None)
+    return ends, None
 
 
-def open_text(binary: IO[bytes], encoding: str) -> IO[str]:
-    """Decode ``binary`` for :func:`skip_header` and :func:`raw_chunks`.
+def _cut(data: bytes, fmt: str, at_eof: bool) -> int:
+    """Where to cut ``data`` (which starts at a record): after its last whole record.
 
-    Undecodable bytes become lone surrogates (see :func:`check_decoded`).
+    0 when no record is complete yet (read more).
     """
-    return io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
+    if at_eof:
+        return len(data)
+    if fmt == "jsonl":  # a line break may be a lone CR, as the parser reads lines
+        return max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
+    if b'"' not in data:
+        cut = data.rfind(b"\n") + 1
+        if cut or b"\r" not in data:
+            return cut
+    ends, failed = _record_ends(data, fmt)
+    if failed is not None:
+        return failed
+    # The record that reaches the end of the data may go on in the next read
+    # (a line without its break, or a CR whose LF is still to come).
+    if ends and ends[-1] == len(data) and not data.endswith(b"\n"):
+        ends.pop()
+    return ends[-1] if ends else 0
 
 
-def skip_header(text: IO[str], fmt: str, source: str) -> int:
-    """Consume the header record (CSV/TSV); return the first data record's line."""
+def skip_header(binary: IO[bytes], fmt: str, encoding: str) -> int:
+    """Position ``binary`` after the header record (CSV/TSV) and any BOM.
+
+    Returns the line number of the first data record.
+    """
+    start = binary.tell()
+    head = binary.read(len(BOM))
+    skip = len(BOM) if head == BOM and encoding == "utf-8-sig" else 0
     if fmt == "jsonl":
+        binary.seek(start + skip)
         return 1
-    header = next(_records(text, fmt, source, 1), "")
-    return 1 + header.count("\n")
+    binary.seek(start + skip)
+    data = b""
+    while True:
+        block = binary.read(_BLOCK)
+        data += block
+        ends, _ = _record_ends(data, fmt)
+        cut = ends[0] if ends else len(data)
+        if cut < len(data) or not block:
+            break
+    binary.seek(start + skip + cut)
+    return 1 + data[:cut].count(b"\n")
 
 
-def raw_chunks(
-    text: IO[str], fmt: str, source: str, first_line: int, records: int
-) -> Iterator[RawChunk]:
-    """Chunks of ``records`` whole records from the current position of ``text``.
+def raw_chunks(binary: IO[bytes], fmt: str, first_line: int, size: int) -> Iterator[RawChunk]:
+    """Chunks of whole records, about ``size`` bytes each, from the position of ``binary``.
 
     Args:
-        text: the decoded file (:func:`open_text`), positioned at a record.
+        binary: the file, positioned at a record (see :func:`skip_header`).
         fmt: ``csv``, ``tsv`` or ``jsonl``.
-        source: the file name for errors.
         first_line: the line number of that record.
-        records: records per chunk.
+        size: bytes to read at a time; a chunk holds at least one record.
     """
     line = first_line
-    batch: list[str] = []
-    start = line
-    for record in _records(text, fmt, source, first_line):
-        batch.append(record)
-        line += record.count("\n")
-        if len(batch) >= records:
-            yield RawChunk(start, "".join(batch))
-            batch, start = [], line
-    if batch:
-        yield RawChunk(start, "".join(batch))
+    data = b""
+    while True:
+        block = binary.read(size)
+        data = data + block if data else block
+        if not data:
+            return
+        cut = _cut(data, fmt, at_eof=not block)
+        if not cut:
+            continue
+        chunk = data[:cut] if cut < len(data) else data
+        data = data[cut:]
+        yield RawChunk(line, chunk)
+        line += chunk.count(b"\n")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed chunk: its columns and where each row came from."""
+
+    columns: list[Sequence[Any]]
+    rows: int
+    line_of: Callable[[int], int]
+    #: every value is a ``str`` (CSV and TSV)
+    all_str: bool
 
 
 @dataclass(frozen=True)
@@ -148,17 +207,77 @@ class ChunkCodec:
     source: str
     header: tuple[str, ...]
 
+    def decode(self, chunk: RawChunk) -> tuple[str, bool]:
+        """The chunk's text, and whether all of it decoded.
+
+        Bytes the encoding cannot decode become lone surrogates (see
+        :func:`check_decoded`).
+        """
+        # A BOM is only skipped at the start of the file (skip_header).
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        try:
+            return chunk.data.decode(encoding), True
+        except UnicodeDecodeError:
+            return chunk.data.decode(encoding, "surrogateescape"), False
+
+    def parse_columns(self, chunk: RawChunk) -> Parsed:
+        """The chunk's rows as columns, checked like the table reader does."""
+        text, decoded = self.decode(chunk)
+        first = chunk.first_line
+        if decoded and self.format != "jsonl" and '"' not in text and "\x00" not in text:
+            plain = text
+            if "\r" in plain and plain.count("\r") == plain.count("\r\n"):
+                plain = plain.replace("\r\n", "\n")  # Windows line ends: the same records
+            fast = None if "\r" in plain else self._split(plain, first)
+            if fast is not None:
+                return fast
+        rows = self.parse_text(text, first)
+        lines = [line for line, _ in rows]
+        columns: list[Sequence[Any]] = (
+            list(zip(*(values for _, values in rows), strict=True))
+            if rows
+            else [() for _ in self.header]
+        )
+        return Parsed(columns, len(rows), lines.__getitem__, self.format != "jsonl")
+
+    def _split(self, text: str, first: int) -> Parsed | None:
+        """Text without quotes or CRs: every LF ends a record, every delimiter a field.
+
+        None when a row is irregular (the full parser then reports it).
+        """
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        line_of: Callable[[int], int] = first.__add__
+        if "" in lines:  # blank lines: skipped, as csv.reader does
+            kept = [n for n, line in enumerate(lines) if line]
+            lines = [lines[n] for n in kept]
+            line_of = lambda i: first + kept[i]  # noqa: E731
+        delimiter = _delimiter(self.format)
+        width = len(self.header)
+        if not lines:
+            return Parsed([() for _ in self.header], 0, line_of, True)
+        if set(map(str.count, lines, repeat(delimiter, len(lines)))) != {width - 1}:
+            return None
+        # Every line has width fields: split all at once, take every width-th.
+        fields = delimiter.join(lines).split(delimiter) if width > 1 else lines
+        columns: list[Sequence[Any]] = [fields[i::width] for i in range(width)]
+        return Parsed(columns, len(lines), line_of, True)
+
     def parse(self, chunk: RawChunk) -> list[tuple[int, Row]]:
         """The chunk's rows as ``(line, values)``, checked like the table reader does."""
-        text = chunk.data
+        return self.parse_text(self.decode(chunk)[0], chunk.first_line)
+
+    def parse_text(self, text: str, first_line: int) -> list[tuple[int, Row]]:
+        """Rows of decoded chunk text that starts on line ``first_line``."""
         if self.format == "jsonl":
-            return self._parse_jsonl(text, chunk.first_line)
+            return self._parse_jsonl(text, first_line)
         rows: list[tuple[int, Row]] = []
         width = len(self.header)
         reader = csv.reader(
             io.StringIO(text, newline=""), delimiter=_delimiter(self.format), strict=True
         )
-        base = chunk.first_line - 1
+        base = first_line - 1
         try:
             for values in reader:
                 line = base + reader.line_num
@@ -220,3 +339,37 @@ class ChunkCodec:
         out = io.StringIO()
         csv.writer(out, delimiter=_delimiter(self.format), lineterminator="\n").writerows(rows)
         return out.getvalue()
+
+    def format_columns(self, header: Sequence[str], columns: Sequence[Sequence[Any]]) -> bytes:
+        """Columns (at least one) as output bytes, exactly as :meth:`format_rows` writes them."""
+        text = self._join(columns) if self.format != "jsonl" else None
+        if text is None:
+            text = self.format_rows(header, [list(row) for row in zip(*columns, strict=True)])
+        return text.encode("utf-8")
+
+    def _join(self, columns: Sequence[Sequence[Any]]) -> str | None:
+        """The CSV text of columns that need no quoting, else None.
+
+        ``csv.writer`` quotes a field holding the delimiter, a quote or a line
+        break, and a row's only field when it is empty; without those, and
+        with text values only, a record is its fields joined by the delimiter.
+        The joined text shows it: exactly one delimiter between fields and one
+        line break per record, and no quote or CR anywhere.
+        """
+        delimiter = _delimiter(self.format)
+        width = len(columns)
+        try:
+            records = list(map(delimiter.join, zip(*columns, strict=True)))
+        except TypeError:  # numbers or None (from Parquet): the writer's rules
+            return None
+        if not records:
+            return ""
+        if width == 1 and "" in records:
+            return None
+        text = "\n".join(records) + "\n"
+        n = len(records)
+        if '"' in text or "\r" in text or text.count("\n") != n:
+            return None
+        if text.count(delimiter) != n * (width - 1):
+            return None
+        return text

@@ -19,6 +19,7 @@ when the whole table was written.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -315,6 +316,9 @@ def open_reader(
 class TableWriter(AbstractContextManager["TableWriter"]):
     """Write rows to a table file, atomically. Use :func:`open_writer`.
 
+    Text formats are written as UTF-8 bytes, hashed on the way (see
+    :meth:`sha256`).
+
     Args:
         path: the output file.
         fmt: its format.
@@ -336,6 +340,8 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         self._stack = ExitStack()
         binary = self._stack.enter_context(atomic_output(path, "wb"))
         self.temp_name = binary.name
+        self._binary = binary
+        self._digest = hashlib.sha256()
         if fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -344,13 +350,22 @@ class TableWriter(AbstractContextManager["TableWriter"]):
             self._schema = pa.schema(list(zip(self.header, types, strict=True)))
             self._pq = pq.ParquetWriter(binary, self._schema)
             self._buffer: list[Row] = []
-        else:
-            # Not closed on exit: detached, so that atomic_output can sync the file.
-            self._text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
-            if fmt != "jsonl":
-                delimiter = "\t" if fmt == "tsv" else ","
-                self._csv = csv.writer(self._text, delimiter=delimiter, lineterminator="\n")
-                self._csv.writerow(self.header)
+        elif fmt != "jsonl":
+            self._put(self._csv_text([self.header]).encode("utf-8"))
+
+    def _csv_text(self, rows: Sequence[Row]) -> str:
+        out = io.StringIO()
+        delimiter = "\t" if self.format == "tsv" else ","
+        csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
+        return out.getvalue()
+
+    def _put(self, data: bytes) -> None:
+        self._binary.write(data)
+        self._digest.update(data)
+
+    def sha256(self) -> str | None:
+        """SHA-256 of what was written, for text formats (None for Parquet)."""
+        return None if self.format == "parquet" else self._digest.hexdigest()
 
     def write_rows(self, rows: Sequence[Row]) -> None:
         """Append rows (values aligned with the header)."""
@@ -361,21 +376,23 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         elif self.format == "jsonl":
             dumps = json.dumps
             names = self.header
-            self._text.write(
-                "".join(
-                    dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n"
-                    for row in rows
-                )
+            text = "".join(
+                dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n" for row in rows
             )
+            self._put(text.encode("utf-8"))
         else:
-            self._csv.writerows(rows)
+            self._put(self._csv_text(rows).encode("utf-8"))
         self.rows_written += len(rows)
 
     def write_text(self, text: str, rows: int) -> None:
         """Append ``rows`` rows already formatted for this CSV/TSV/JSONL file."""
+        self.write_bytes(text.encode("utf-8"), rows)
+
+    def write_bytes(self, data: bytes, rows: int) -> None:
+        """Append ``rows`` rows already formatted for this CSV/TSV/JSONL file, UTF-8 encoded."""
         if self.format == "parquet":
             raise TypeError("Parquet output takes rows, not text")
-        self._text.write(text)
+        self._put(data)
         self.rows_written += rows
 
     def _flush_parquet(self) -> None:
@@ -402,9 +419,6 @@ class TableWriter(AbstractContextManager["TableWriter"]):
                 if exc_type is None:
                     self._flush_parquet()
                 self._pq.close()
-            else:
-                self._text.flush()
-                self._text.detach()
             if exc is not None:
                 raise exc  # re-raised inside the stack, so atomic_output discards the file
 

@@ -42,7 +42,7 @@ To use them through presidio::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,10 +70,15 @@ from desens.operators.fpe import (
     fpe_decrypt,
     fpe_encrypt,
 )
-from desens.operators.generalize import GeneralizeOperator, GeneralizeParams, generalize
-from desens.operators.hashing import HashOperator, HashParams, hash_value
+from desens.operators.generalize import (
+    GeneralizeOperator,
+    GeneralizeParams,
+    generalize,
+    generalizer,
+)
+from desens.operators.hashing import HashOperator, HashParams, hash_value, hasher
 from desens.operators.keep import KeepOperator, KeepParams, keep
-from desens.operators.mask import MaskOperator, MaskParams, mask
+from desens.operators.mask import MaskOperator, MaskParams, mask, masker
 from desens.operators.redact import (
     RedactOperator,
     RedactParams,
@@ -129,10 +134,13 @@ __all__ = [
     "fpe_decrypt",
     "fpe_encrypt",
     "generalize",
+    "generalizer",
     "hash_value",
+    "hasher",
     "is_suppressed",
     "keep",
     "mask",
+    "masker",
     "redact",
     "replace",
     "suppress",
@@ -179,6 +187,33 @@ class BoundOperator:
     def __call__(self, value: str, ctx: OperatorContext | None = None) -> str:
         """Apply the operator to one value."""
         return self.operator.apply(value, self.params, ctx or OperatorContext())
+
+    def bind(self, ctx: OperatorContext | None = None) -> Callable[[Sequence[str]], list[str]]:
+        """This operator as a function of a column of (non-empty) values.
+
+        Same results as calling the operator with ``ctx`` on each value; the
+        parameters are bound once (an HMAC keyed once, common shapes of
+        masked values taken by a short cut), which matters over millions of
+        values.
+
+        Raises:
+            MissingKeyError, WrongKeyError: The operator needs a key the
+                context does not have.
+        """
+        ctx = ctx or OperatorContext()
+        params = self.params
+        if isinstance(params, HashParams):
+            return hasher(params, ctx.require_keys(self.name), ctx.entity_type)
+        if isinstance(params, MaskParams):
+            return masker(params, ctx.entity_type)
+        if isinstance(params, GeneralizeParams):
+            return generalizer(params, ctx.entity_type)
+        apply = self.operator.apply
+
+        def many(values: Sequence[str]) -> list[str]:
+            return [apply(value, params, ctx) for value in values]
+
+        return many
 
 
 def build_operator(

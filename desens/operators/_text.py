@@ -14,6 +14,7 @@ from recognizers.checksums import to_halfwidth
 
 __all__ = [
     "NUMERIC_ENTITIES",
+    "UPPERCASE_ENTITIES",
     "char_positions",
     "normalize",
     "phone_area_code_length",
@@ -23,8 +24,8 @@ __all__ = [
 
 #: Entities whose value is a number written with optional separators.
 NUMERIC_ENTITIES = frozenset({"PHONE_NUMBER", "CN_RESIDENT_ID", "CN_BANK_CARD"})
-# Codes whose letters are case-insensitive.
-_UPPERCASE_ENTITIES = frozenset({"CN_RESIDENT_ID", "CN_USCC", "CN_PASSPORT", "CN_LICENSE_PLATE"})
+#: Codes whose letters are case-insensitive.
+UPPERCASE_ENTITIES = frozenset({"CN_RESIDENT_ID", "CN_USCC", "CN_PASSPORT", "CN_LICENSE_PLATE"})
 
 _PHONE_PREFIX = re.compile(r"\s*(?:\+86|0086|\(\+?86\))[ \-]?")
 _SEPARATORS = re.compile(r"[\s\-()\u3000·.]")
@@ -53,7 +54,7 @@ def normalize(value: str, entity_type: str | None = None) -> str:
             text = text[match.end() :]
     if entity_type in NUMERIC_ENTITIES:
         text = _SEPARATORS.sub("", text)
-    if entity_type in _UPPERCASE_ENTITIES:
+    if entity_type in UPPERCASE_ENTITIES:
         return text.upper()
     if entity_type == "EMAIL_ADDRESS":
         return text.lower()

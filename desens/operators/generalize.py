@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Literal
 
 from desens.errors import ConfigError, InputError
@@ -50,6 +51,7 @@ __all__ = [
     "GeneralizeOperator",
     "GeneralizeParams",
     "generalize",
+    "generalizer",
 ]
 
 #: The 34 provincial-level divisions by the first two digits of their code.
@@ -181,6 +183,43 @@ def generalize(value: str, params: GeneralizeParams, entity_type: str | None = N
     if kind == "address":
         return _address(text, level)
     return _phone(value, level)
+
+
+def generalizer(
+    params: GeneralizeParams, entity_type: str | None = None
+) -> Callable[[Sequence[str]], list[str]]:
+    """:func:`generalize` with its parameters bound, for a column of values.
+
+    Returns a function from values to their generalisations, equal to
+    :func:`generalize`'s. Dates written ``YYYY-MM-DD`` or ``YYYY/MM/DD`` in
+    ASCII take a short cut (a check of the calendar date, then a slice).
+
+    Raises:
+        ConfigError: If the kind is unknown or the level does not fit it.
+    """
+    kind = params.kind or _KIND_OF_ENTITY.get(entity_type or "")
+    level = params.level or _LEVELS["date"][0]
+
+    def general(value: str) -> str:
+        return generalize(value, params, entity_type)
+
+    if kind != "date" or level not in ("year", "month"):
+        return lambda values: list(map(general, values))
+    keep = 4 if level == "year" else 7
+
+    def one(v: str) -> str:
+        if len(v) == 10 and v[4] in "-/" and v[7] == v[4] and v.isascii():
+            y, m, d = v[:4], v[5:7], v[8:]
+            if y.isdigit() and m.isdigit() and d.isdigit():
+                try:
+                    _dt.date(int(y), int(m), int(d))
+                except ValueError:
+                    pass  # the general path says what is wrong
+                else:
+                    return v[:keep]
+        return general(v)
+
+    return lambda values: list(map(one, values))
 
 
 def _resident_id(text: str, level: str, params: GeneralizeParams) -> str:

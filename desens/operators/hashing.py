@@ -21,16 +21,20 @@ Example:
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Sequence
 from hashlib import sha256
 from typing import ClassVar
 
 from pydantic import Field
 
 from desens.keys import KeyRing
-from desens.operators._text import normalize
+from desens.operators._text import UPPERCASE_ENTITIES, normalize
 from desens.operators.base import DesensOperator, OperatorContext, OperatorParams
 
-__all__ = ["HashOperator", "HashParams", "hash_value"]
+__all__ = ["HashOperator", "HashParams", "hash_value", "hasher"]
+
+
+_BLOCK = sha256().block_size
 
 
 class HashParams(OperatorParams):
@@ -67,6 +71,67 @@ def hash_value(
     key = keys.derive("hmac", params.key_id)
     digest = hmac.new(key.material, text.encode("utf-8"), sha256).hexdigest()
     return params.prefix + digest[: params.length]
+
+
+def hasher(
+    params: HashParams, keys: KeyRing, entity_type: str | None = None
+) -> Callable[[Sequence[str]], list[str]]:
+    """:func:`hash_value` with its key and parameters bound, for a column of values.
+
+    Returns a function from values to their tokens, equal to
+    :func:`hash_value`'s. The HMAC's two keyed SHA-256 states (RFC 2104: the
+    key XOR ipad and XOR opad) are computed once and copied per value, and
+    values already in their normal form skip normalisation.
+
+    Raises:
+        WrongKeyError: If the ring has no key with ``params.key_id``.
+    """
+    key = keys.derive("hmac", params.key_id).material
+    if len(key) > _BLOCK:
+        key = sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer = sha256(bytes(b ^ 0x5C for b in key)).copy
+    prefix, length = params.prefix, params.length
+    fast = _plain_normalizer(entity_type) if params.normalize else None
+
+    def many(values: Sequence[str]) -> list[str]:
+        if not params.normalize:
+            texts = values
+        elif fast is None:
+            texts = [normalize(v, entity_type) for v in values]
+        else:
+            texts = [
+                fast(v) if v.isascii() and v.isalnum() else normalize(v, entity_type)
+                for v in values
+            ]
+        digests = []
+        for text in texts:
+            h = inner()
+            h.update(text.encode("utf-8"))
+            o = outer()
+            o.update(h.digest())
+            digests.append(o.hexdigest())
+        return [prefix + d[:length] for d in digests]
+
+    return many
+
+
+def _plain_normalizer(entity_type: str | None) -> Callable[[str], str] | None:
+    """:func:`normalize` for ASCII letters and digits only, or None if that needs the full one.
+
+    Such a value has no full-width characters, spaces or separators to remove;
+    only the case changes (and a phone's ``0086`` prefix, left to the full one).
+    """
+    if entity_type in UPPERCASE_ENTITIES:
+        return str.upper
+    if entity_type == "EMAIL_ADDRESS":
+        return str.lower
+    if entity_type == "PHONE_NUMBER":
+        return lambda v: normalize(v, entity_type) if v.startswith("0086") else v
+    if entity_type is None:
+        return None  # a trailing x after a digit is upper-cased: the full rule
+    return lambda v: v
 
 
 class HashOperator(DesensOperator[HashParams]):

@@ -24,6 +24,7 @@ only, so a policy that uses them runs with one worker.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import secrets
 import sys
@@ -37,7 +38,7 @@ from typing import Any
 
 from desens import __version__
 from desens.analyzer import DesensAnalyzer, build_analyzer
-from desens.chunks import ChunkCodec, RawChunk, open_text, raw_chunks, skip_header
+from desens.chunks import ChunkCodec, RawChunk, raw_chunks, skip_header
 from desens.errors import BadRecordError, ConfigError, DesensError, InputError, MissingKeyError
 from desens.keys import KeyRing
 from desens.parallel import ordered_map
@@ -58,6 +59,8 @@ __all__ = ["KEYED_OPERATORS", "ReleaseOptions", "ResidualDataError", "release"]
 
 KEYED_OPERATORS = frozenset({"hash", "encrypt", "decrypt", "fpe", "fpe_decrypt", "date_shift"})
 CHUNK_ROWS = 2000
+#: Bytes of a text table read at a time: a chunk of whole records.
+CHUNK_BYTES = 1 << 19
 TEXT_FORMATS = ("csv", "tsv", "jsonl")
 
 
@@ -114,21 +117,40 @@ def _init_worker(
     _worker["codec"], _worker["out_codec"], _worker["header"] = codec, out_codec, header
 
 
-def _work(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[str | None, ChunkResult]:
-    """Parse (raw chunks), transform and, for text output, format one chunk."""
-    rows = _worker["codec"].parse(chunk) if isinstance(chunk, RawChunk) else chunk
-    result: ChunkResult = _worker["t"].transform(rows)
+def _work(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[bytes | None, ChunkResult]:
+    """Parse (raw chunks), transform and, for text output, format and encode one chunk."""
+    transformer: RowTransformer = _worker["t"]
     out_codec: ChunkCodec | None = _worker["out_codec"]
+    if isinstance(chunk, RawChunk):
+        parsed = _worker["codec"].parse_columns(chunk)
+        result = transformer.transform_columns(
+            parsed.columns, parsed.rows, parsed.line_of, all_str=parsed.all_str
+        )
+        if out_codec is None:
+            result.rows = [list(row) for row in zip(*result.columns, strict=True)]
+    else:
+        result = transformer.transform(chunk)
     if out_codec is None:
+        result.columns = []
         return None, result
-    text = out_codec.format_rows(_worker["header"], result.rows)
-    result.rows = []  # the text carries them; don't ship them back twice
-    return text, result
+    if result.columns:
+        data = out_codec.format_columns(_worker["header"], result.columns)
+    else:  # no columns left: one empty record per row
+        data = out_codec.format_rows(_worker["header"], result.rows).encode("utf-8")
+    result.rows, result.columns = [], []  # the bytes carry them; don't ship them back twice
+    return data, result
 
 
-def _work_qi(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[str | None, ChunkResult]:
-    rows = _worker["codec"].parse(chunk) if isinstance(chunk, RawChunk) else chunk
-    return None, _worker["t"].transform(rows, qi_only=True)
+def _work_qi(chunk: RawChunk | list[tuple[int, list[Any]]]) -> tuple[bytes | None, ChunkResult]:
+    transformer: RowTransformer = _worker["t"]
+    if isinstance(chunk, RawChunk):
+        parsed = _worker["codec"].parse_columns(chunk)
+        result = transformer.transform_columns(
+            parsed.columns, parsed.rows, parsed.line_of, qi_only=True, all_str=parsed.all_str
+        )
+    else:
+        result = transformer.transform(chunk, qi_only=True)
+    return None, result
 
 
 def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, list[Any]]]]:
@@ -136,23 +158,44 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, l
         yield chunk
 
 
-@contextlib.contextmanager
-def _source(
-    options: ReleaseOptions, reader: Any
-) -> Iterator[tuple[Iterator[Any], Callable[[], int], ChunkCodec | None]]:
+@dataclass
+class _Source:
     """The input as chunks: raw record bytes for text formats, rows for Parquet.
 
-    Yields the chunks, a function giving the bytes consumed so far, and the
-    codec that parses raw chunks (None for rows).
+    Attributes:
+        chunks: the chunks, read lazily.
+        consumed: the bytes consumed so far.
+        codec: parses raw chunks (None for rows).
+        sha256: the input's SHA-256, once the chunks are all read.
     """
+
+    chunks: Iterator[Any]
+    consumed: Callable[[], int]
+    codec: ChunkCodec | None
+    sha256: Callable[[], str]
+
+
+@contextlib.contextmanager
+def _source(options: ReleaseOptions, reader: Any) -> Iterator[_Source]:
     if reader.format not in TEXT_FORMATS:
-        yield _chunks(reader.rows()), lambda: int(reader.bytes_read), None
+        path = options.input
+        yield _Source(
+            _chunks(reader.rows()), lambda: int(reader.bytes_read), None, lambda: _sha256(path)
+        )
         return
-    with options.input.open("rb") as binary, open_text(binary, reader.encoding) as text:
-        first = skip_header(text, reader.format, reader.source)
+    with options.input.open("rb") as binary:
+        first = skip_header(binary, reader.format, reader.encoding)
+        start = binary.tell()
+        binary.seek(0)
+        digest = hashlib.sha256(binary.read(start))  # the header; the chunks follow
         codec = ChunkCodec(reader.format, reader.encoding, reader.source, tuple(reader.header))
-        chunks = raw_chunks(text, reader.format, reader.source, first, CHUNK_ROWS)
-        yield chunks, binary.tell, codec
+
+        def hashed() -> Iterator[RawChunk]:
+            for chunk in raw_chunks(binary, reader.format, first, CHUNK_BYTES):
+                digest.update(chunk.data)
+                yield chunk
+
+        yield _Source(hashed(), binary.tell, codec, lambda: digest.hexdigest())
 
 
 def _sha256(path: Path) -> str:
@@ -244,12 +287,28 @@ def release(options: ReleaseOptions) -> ReleaseReport:
     with open_reader(options.input, options.input_format, options.encoding) as reader:
         sample = list(islice(reader.rows(), policy.sample_rows))
         setup = _prepare(options, reader.header, [v for _, v in sample], reader.source)
+    with _frozen():
         before: Counter[tuple[Any, ...]] = Counter()
         if policy.k_anonymity is not None:
-            before = _count_classes(options, setup, reader)
-    # The sample was read through the table reader; each pass reads anew.
-    with open_reader(options.input, options.input_format, options.encoding) as reader:
-        return _write(options, setup, reader, started, before)
+            with open_reader(options.input, options.input_format, options.encoding) as reader:
+                before = _count_classes(options, setup, reader)
+        # The sample was read through the table reader; each pass reads anew.
+        with open_reader(options.input, options.input_format, options.encoding) as reader:
+            return _write(options, setup, reader, started, before)
+
+
+@contextlib.contextmanager
+def _frozen() -> Iterator[None]:
+    """Keep what exists now (the analyzers: large, long-lived) out of the collector's way.
+
+    During the run, collections then skip those objects, and forked workers
+    leave their pages shared instead of touching them (copy-on-write).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _prepare(
@@ -312,35 +371,36 @@ def _write(
             open_writer(
                 options.output, header, out_format, _arrow_types(reader, out_plans)
             ) as writer,
-            _source(options, reader) as (chunks, consumed, codec),
+            _source(options, reader) as source,
         ):
-            for text, result in ordered_map(
+            for data, result in ordered_map(
                 _work,
-                chunks,
+                source.chunks,
                 workers=options.workers,
                 initializer=_init_worker,
                 initargs=(
                     (*setup.worker_args, small),
                     setup.needs_analyzer,
-                    codec,
+                    source.codec,
                     out_codec,
                     header,
                 ),
             ):
-                if text is None:
+                if data is None:
                     writer.write_rows(result.rows)
                 else:
-                    writer.write_text(text, rows=result.rows_in - sum(result.suppressed.values()))
+                    writer.write_bytes(data, rows=result.rows_out)
                 merge(totals, result)
                 after.update(result.qi)
-                progress.update(totals.rows_in, consumed())
+                progress.update(totals.rows_in, source.consumed())
             progress.update(totals.rows_in, reader.size, final=True)
             report = ReleaseReport.build(
                 options=options, plans=setup.plans, totals=totals,
-                rows_out=writer.rows_written, input_sha256=_sha256(options.input),
+                rows_out=writer.rows_written, input_sha256=source.sha256(),
                 started=started, version=__version__, encoding=reader.encoding,
                 k_anonymity=k_anonymity_summary(policy, before, after),
             )  # fmt: skip
+            written = writer.sha256()
             if report.leaked:
                 raise ResidualDataError(
                     f"the residual scan found personal data in the output "
@@ -350,20 +410,26 @@ def _write(
     except ResidualDataError as exc:
         exc.report = report  # type: ignore[attr-defined]
         raise
-    report.output_sha256 = _sha256(options.output)
+    report.output_sha256 = written or _sha256(options.output)
     return report
 
 
 def _count_classes(options: ReleaseOptions, setup: _Setup, reader: Any) -> Counter[tuple[Any, ...]]:
     """First pass of k-anonymity: the size of each quasi-identifier class."""
     counts: Counter[tuple[Any, ...]] = Counter()
-    with _source(options, reader) as (chunks, _, codec):
+    with _source(options, reader) as source:
         for _, result in ordered_map(
             _work_qi,
-            chunks,
+            source.chunks,
             workers=options.workers,
             initializer=_init_worker,
-            initargs=((*setup.worker_args, frozenset()), setup.needs_analyzer, codec, None, []),
+            initargs=(
+                (*setup.worker_args, frozenset()),
+                setup.needs_analyzer,
+                source.codec,
+                None,
+                [],
+            ),
         ):
             counts.update(result.qi)
     return counts
@@ -387,10 +453,10 @@ def _uses_numbered_tags(plans: Sequence[ColumnPlan], policy: Policy) -> bool:
 def _arrow_types(reader: Any, out_plans: Sequence[ColumnPlan]) -> list[Any] | None:
     """Parquet output keeps the type of kept columns; transformed ones are strings."""
     schema = getattr(reader, "arrow_schema", None)
+    if schema is None:
+        return None  # not Parquet input: no need to import pyarrow (50 ms)
     import pyarrow as pa
 
-    if schema is None:
-        return None
     return [schema.field(p.index).type if p.action == "keep" else pa.string() for p in out_plans]
 
 

@@ -14,7 +14,10 @@ hashes, counts, names and ids, never a value from the data and never a key:
   class before and after suppression, rows at risk before suppression;
 - the residual scan: what the analyzer still finds in the output, per column
   and entity, for resident IDs, phones, cards, USCCs and passports; ``passed``
-  is true only when it found none.
+  is true only when it found none. ``not_scanned`` lists the ``fpe`` columns
+  (their pseudonyms look real by design), ``safe_by_construction`` the
+  ``hash`` columns (keyed digests hold nothing of the input; see
+  :func:`desens.release.residual.safe_by_construction`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from desens.policy import Policy
 from desens.release.plan import ColumnPlan
+from desens.release.residual import safe_by_construction
 from desens.release.transform import RESIDUAL_ENTITIES, RESIDUAL_THRESHOLD, ChunkResult
 
 if TYPE_CHECKING:
@@ -118,6 +122,7 @@ class ReleaseReport:
                 "findings": findings,
                 "total": sum(totals.residual.values()),
                 "not_scanned": skipped,
+                "safe_by_construction": [p.name for p in plans if safe_by_construction(p)],
                 "passed": not findings,
             },
             seconds=round(time.time() - started, 2),

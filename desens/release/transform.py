@@ -14,10 +14,8 @@ Suppression reasons: ``withheld`` (the subject objected: ``--withhold``),
 from __future__ import annotations
 
 import hmac
-import re
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
@@ -28,7 +26,14 @@ from desens.errors import BadRecordError, InputError
 from desens.keys import KeyRing
 from desens.operators import OperatorContext, RunState, is_suppressed
 from desens.policy import Policy
+from desens.release.columns import OperatorColumn
 from desens.release.plan import ColumnPlan
+from desens.release.residual import (
+    RESIDUAL_ENTITIES,
+    RESIDUAL_THRESHOLD,
+    ResidualScanner,
+    safe_by_construction,
+)
 from recognizers.checksums import to_halfwidth
 
 __all__ = [
@@ -39,17 +44,9 @@ __all__ = [
     "subject_digest",
 ]
 
-#: What must not survive a release, whatever the policy.
-RESIDUAL_ENTITIES = ("CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "CN_USCC", "CN_PASSPORT")
-#: Lower than the default threshold: a bare passport number (0.4) counts.
-RESIDUAL_THRESHOLD = 0.4
-_CACHE_LIMIT = 200_000
-#: A value can hold a residual entity only if it has 7 digits in a row, allowing
-#: the separators phones and cards are written with (IDs, cards, phones, the
-#: USCC's division code and a passport's digits all do). A fast stdlib check
-#: that spares the recognizers most masked and generalized values.
-_CANDIDATE = re.compile(r"[0-9０-９](?:[ \-－()（）]?[0-9０-９]){6}")
 Row = list[Any]
+#: Free-text cells whose spans are remembered, per column.
+_FOUND_LIMIT = 50_000
 
 
 def subject_digest(run_key: bytes, value: str) -> bytes:
@@ -62,7 +59,10 @@ def subject_digest(run_key: bytes, value: str) -> bytes:
 class ChunkResult:
     """What one chunk produced."""
 
+    #: output rows (from :meth:`RowTransformer.transform`)
     rows: list[Row] = field(default_factory=list)
+    #: output columns (from :meth:`RowTransformer.transform_columns`)
+    columns: list[Sequence[Any]] = field(default_factory=list)
     #: quasi-identifier class of each output row (or, with ``qi_only``, each
     #: row that would be output)
     qi: list[tuple[Any, ...]] = field(default_factory=list)
@@ -71,9 +71,14 @@ class ChunkResult:
     entities: Counter[str] = field(default_factory=Counter)
     residual: Counter[tuple[str, str]] = field(default_factory=Counter)
 
+    @property
+    def rows_out(self) -> int:
+        """Rows written for this chunk."""
+        return self.rows_in - sum(self.suppressed.values())
+
 
 class RowTransformer:
-    """Apply column plans to rows.
+    """Apply column plans to chunks of rows, a column at a time.
 
     Args:
         plans: one plan per input column.
@@ -117,8 +122,26 @@ class RowTransformer:
             if analyzer is not None and any(p.action == "scan" for p in self.plans)
             else None
         )
-        self._cache: dict[int, dict[str, str]] = {p.index: {} for p in self.plans}
-        self._clean: list[set[str]] = [set() for _ in self.out_plans]
+        self._operators = {
+            p.index: OperatorColumn(p, self._context(p), source)
+            for p in self.plans
+            if p.operator is not None and p.action == "operator" and p.operator.name != "date_shift"
+        }
+        self._found: dict[int, dict[str, list[Any]]] = {}
+        self._scanner = (
+            ResidualScanner(
+                residual,
+                [p.name for p in self.out_plans],
+                [
+                    (p.operator is not None and p.operator.name == "fpe") or safe_by_construction(p)
+                    for p in self.out_plans
+                ],
+                [p.action == "scan" for p in self.out_plans],
+                self._is_fpe_output,
+            )
+            if residual is not None
+            else None
+        )
 
     @property
     def subject_index(self) -> int | None:
@@ -126,7 +149,7 @@ class RowTransformer:
         return self._subject
 
     def transform(self, rows: Sequence[tuple[int, Row]], qi_only: bool = False) -> ChunkResult:
-        """Transform a chunk of ``(row_number, values)``.
+        """Transform a chunk of ``(row_number, values)``; the output in ``rows``.
 
         Args:
             rows: the input rows.
@@ -134,15 +157,41 @@ class RowTransformer:
                 survive withholding and record suppression (the first pass of
                 k-anonymity); no output rows.
         """
-        result = ChunkResult(rows_in=len(rows))
-        kept: list[Row] = []
-        lines: list[int] = []
-        for line, values in rows:
-            if self.withheld and self._is_withheld(values):
-                result.suppressed["withheld"] += 1
-                continue
-            kept.append(values)
-            lines.append(line)
+        lines = [line for line, _ in rows]
+        columns: list[Sequence[Any]] = (
+            list(zip(*(values for _, values in rows), strict=True))
+            if rows
+            else [() for _ in self.plans]
+        )
+        result = self.transform_columns(columns, len(rows), lines.__getitem__, qi_only)
+        result.rows = (
+            [list(row) for row in zip(*result.columns, strict=True)]
+            if result.columns
+            else [[] for _ in range(0 if qi_only else result.rows_out)]
+        )
+        result.columns = []
+        return result
+
+    def transform_columns(
+        self,
+        columns: Sequence[Sequence[Any]],
+        n: int,
+        line_of: Callable[[int], int],
+        qi_only: bool = False,
+        all_str: bool = False,
+    ) -> ChunkResult:
+        """Transform a chunk given as columns; the output in ``columns``.
+
+        Args:
+            columns: the input columns, one per plan, each ``n`` values long.
+            n: the number of rows.
+            line_of: the input line of a row, by its position in the chunk.
+            qi_only: as in :meth:`transform`.
+            all_str: every value is a ``str`` (text input): a faster path.
+        """
+        result = ChunkResult(rows_in=n)
+        if self.withheld and self._subject is not None:
+            columns, n, line_of = self._withhold(columns, n, line_of, result)
         if self._text is not None:
             self._text.fpe_outputs.clear()
         if qi_only:
@@ -156,71 +205,53 @@ class RowTransformer:
             qi_positions = [needed.index(i) for i in self._qi]
         else:
             plans, qi_positions = self.out_plans, self._qi
-        columns = {p.index: self._column(p, kept, lines, result) for p in plans}
-        for n in range(len(kept)):
-            out = [columns[p.index][n] for p in plans]
-            if any(is_suppressed(v) and v.scope == "record" for v in out):
-                result.suppressed["operator"] += 1
-                continue
-            qi = tuple(out[i] for i in qi_positions)
-            if qi in self.small_classes:
-                result.suppressed["k-anonymity"] += 1
-                continue
-            if qi_only or self._qi:
-                result.qi.append(qi)
-            if not qi_only:
-                result.rows.append(out)
-        if not qi_only and self.residual is not None:
-            self._residual_scan(result)
+        out = [self._column(p, columns, n, line_of, result, all_str) for p in plans]
+        dropped: set[int] = set()
+        for p, column in zip(plans, out, strict=True):
+            if _suppresses_records(p):
+                dropped.update(
+                    i for i, v in enumerate(column) if is_suppressed(v) and v.scope == "record"
+                )
+        classes = (
+            list(zip(*(out[i] for i in qi_positions), strict=True)) if qi_positions else [()] * n
+        )
+        if dropped or self.small_classes:
+            small = self.small_classes
+            kept = [i for i in range(n) if i not in dropped and classes[i] not in small]
+            result.suppressed["operator"] += len(dropped)
+            result.suppressed["k-anonymity"] += n - len(dropped) - len(kept)
+            if len(kept) < n:
+                out = [[column[i] for i in kept] for column in out]
+                classes = [classes[i] for i in kept]
+        if qi_only or self._qi:
+            result.qi = classes
+        if not qi_only:
+            result.columns = out
+            if self._scanner is not None:
+                result.residual.update(self._scanner.scan(out, all_str))
         return result
 
-    def _is_withheld(self, values: Row) -> bool:
-        if self._subject is None:
-            return False
-        value = values[self._subject]
-        return value not in (None, "") and subject_digest(self.run_key, str(value)) in self.withheld
+    def _withhold(
+        self,
+        columns: Sequence[Sequence[Any]],
+        n: int,
+        line_of: Callable[[int], int],
+        result: ChunkResult,
+    ) -> tuple[Sequence[Sequence[Any]], int, Callable[[int], int]]:
+        assert self._subject is not None
+        key, withheld = self.run_key, self.withheld
+        kept = [
+            i
+            for i, value in enumerate(columns[self._subject])
+            if value in (None, "") or subject_digest(key, str(value)) not in withheld
+        ]
+        if len(kept) == n:
+            return columns, n, line_of
+        result.suppressed["withheld"] += n - len(kept)
+        picked = [[column[i] for i in kept] for column in columns]
+        return picked, len(kept), lambda i: line_of(kept[i])
 
-    def _column(
-        self, plan: ColumnPlan, rows: list[Row], lines: list[int], result: ChunkResult
-    ) -> list[Any]:
-        values = [row[plan.index] for row in rows]
-        if plan.action == "keep":
-            return values
-        if plan.action == "scan":
-            return self._scan(plan, values, rows, result)
-        assert plan.operator is not None
-        op = plan.operator
-        per_subject = op.name == "date_shift"
-        cache = self._cache[plan.index]
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        ctx = OperatorContext(entity_type=plan.entity, keys=self.keys, state=self.state)
-        out: list[Any] = []
-        done = 0
-        for row, value, line in zip(rows, values, lines, strict=True):
-            if value is None or value == "":
-                out.append(value)
-                continue
-            text = value if isinstance(value, str) else str(value)
-            done += 1
-            try:
-                if per_subject:
-                    out.append(op(text, self._subject_context(plan, row)))
-                    continue
-                new = cache.get(text)
-                if new is None:
-                    new = cache[text] = op(text, ctx)
-                out.append(new)
-            except InputError as exc:  # e.g. fpe on a value with too few digits
-                raise BadRecordError(
-                    self.source, line, f"column {plan.name!r}: {exc}", column=plan.index + 1
-                ) from None
-        if plan.entity:
-            result.entities[plan.entity] += done
-        return out
-
-    def _subject_context(self, plan: ColumnPlan, row: Row) -> OperatorContext:
-        subject = row[self._subject] if self._subject is not None else None
+    def _context(self, plan: ColumnPlan, subject: Any = None) -> OperatorContext:
         return OperatorContext(
             entity_type=plan.entity,
             keys=self.keys,
@@ -228,73 +259,107 @@ class RowTransformer:
             subject=None if subject is None else str(subject),
         )
 
+    def _column(
+        self,
+        plan: ColumnPlan,
+        columns: Sequence[Sequence[Any]],
+        n: int,
+        line_of: Callable[[int], int],
+        result: ChunkResult,
+        all_str: bool,
+    ) -> Sequence[Any]:
+        values = columns[plan.index]
+        if plan.action == "keep":
+            return values
+        if plan.action == "scan":
+            return self._scan(plan, values, columns, result)
+        operator = self._operators.get(plan.index)
+        if operator is not None:
+            out, done = operator.apply(values, line_of, all_str)
+        else:
+            out, done = self._per_subject(plan, values, columns, line_of)
+        if plan.entity:
+            result.entities[plan.entity] += done
+        return out
+
+    def _per_subject(
+        self,
+        plan: ColumnPlan,
+        values: Sequence[Any],
+        columns: Sequence[Sequence[Any]],
+        line_of: Callable[[int], int],
+    ) -> tuple[list[Any], int]:
+        """An operator that needs each record's subject (``date_shift``)."""
+        assert plan.operator is not None
+        op = plan.operator
+        subjects = columns[self._subject] if self._subject is not None else [None] * len(values)
+        out: list[Any] = []
+        done = 0
+        for n, (value, subject) in enumerate(zip(values, subjects, strict=True)):
+            if value is None or value == "":
+                out.append(value)
+                continue
+            done += 1
+            try:
+                out.append(
+                    op(
+                        value if isinstance(value, str) else str(value),
+                        self._context(plan, subject),
+                    )
+                )
+            except InputError as exc:
+                raise BadRecordError(
+                    self.source, line_of(n), f"column {plan.name!r}: {exc}", column=plan.index + 1
+                ) from None
+        return out, done
+
     def _is_fpe_output(self, text: str) -> bool:
         return self._text is not None and text in self._text.fpe_outputs
 
     def _scan(
-        self, plan: ColumnPlan, values: list[Any], rows: list[Row], result: ChunkResult
+        self,
+        plan: ColumnPlan,
+        values: Sequence[Any],
+        columns: Sequence[Sequence[Any]],
+        result: ChunkResult,
     ) -> list[Any]:
+        """Free text: each distinct text of the chunk is analyzed once."""
         assert self._text is not None
         idx = [i for i, v in enumerate(values) if isinstance(v, str) and v]
-        subjects = (
-            [None if rows[i][self._subject] is None else str(rows[i][self._subject]) for i in idx]
-            if self._subject is not None
-            else None
-        )
-        done = self._text.anonymize_batch([values[i] for i in idx], [plan.name], subjects)
+        texts = [values[i] for i in idx]
+        # Spans found in a text depend on the text and the column's name only:
+        # each distinct text is analyzed once, and remembered across chunks.
+        known = self._found.setdefault(plan.index, {})
+        if len(known) > _FOUND_LIMIT:
+            known.clear()
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        known.update(zip(new, self._text.find(new, [plan.name]), strict=True))
+        found = known
+        subjects = columns[self._subject] if self._subject is not None else None
         out = list(values)
-        for i, item in zip(idx, done, strict=True):
+        apply = self._text.apply
+        if subjects is None or self._text.subject_free():
+            # Equal texts come out equal: transform each distinct one once.
+            rows_of: dict[str, list[int]] = {}
+            for i, text in zip(idx, texts, strict=True):
+                if found[text]:
+                    rows_of.setdefault(text, []).append(i)
+            for text, rows in rows_of.items():
+                item = apply(text, found[text])
+                for i in rows:
+                    out[i] = item.text
+                for entity, count in item.entities.items():
+                    result.entities[entity] += count * len(rows)
+            return out
+        for i, text in zip(idx, texts, strict=True):
+            spans = found[text]
+            if not spans:
+                continue  # nothing found: the text stays as it is
+            subject = None if subjects[i] is None else str(subjects[i])
+            item = apply(text, spans, subject)
             out[i] = item.text
             result.entities.update(item.entities)
         return out
-
-    def _residual_scan(self, result: ChunkResult) -> None:
-        """Count what the residual analyzer still finds in the output, per column.
-
-        Each distinct value of a column is scanned once per chunk, and values
-        found clean are remembered (bounded), so generalized and masked
-        columns cost little; a finding counts once per cell that holds it.
-        """
-        assert self.residual is not None
-        # One text per chunk, a value a line: the recognizers never match across
-        # a line break, and one long text is far cheaper than many short ones.
-        starts: list[int] = []
-        owners: list[tuple[int, str, int]] = []
-        parts: list[str] = []
-        pos = 0
-        for i, plan in enumerate(self.out_plans):
-            if plan.operator is not None and plan.operator.name == "fpe":
-                continue
-            clean = self._clean[i]
-            if len(clean) > _CACHE_LIMIT:
-                clean.clear()
-            candidate = _CANDIDATE.search
-            counts = Counter(
-                v
-                for row in result.rows
-                if isinstance(v := row[i], str) and v and v not in clean and candidate(v)
-            )
-            for value, count in counts.items():
-                starts.append(pos)
-                owners.append((i, value, count))
-                parts.append(value)
-                pos += len(value) + 1
-        if not parts:
-            return
-        joined = "\n".join(parts)
-        (found,) = self.residual.analyze_batch([joined])
-        dirty: set[int] = set()
-        for r in found:
-            n = bisect_right(starts, r.start) - 1
-            column, _, count = owners[n]
-            plan = self.out_plans[column]
-            if plan.action == "scan" and self._is_fpe_output(joined[r.start : r.end]):
-                continue  # a format-preserving pseudonym looks like the real thing
-            dirty.add(n)
-            result.residual[(plan.name, r.entity_type)] += count
-        for n, (column, value, _) in enumerate(owners):
-            if n not in dirty:
-                self._clean[column].add(value)
 
 
 def _suppresses_records(plan: ColumnPlan) -> bool:

@@ -8,6 +8,7 @@ outputs.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -106,6 +107,16 @@ def test_open_masks_generalizes_and_enforces_k(released: dict[str, Released], pe
     assert r.report["key_id"] == "k1"
     assert "k-anonymity: k=5, smallest class 12" in r.run.stderr
     assert_no_values(people, r.run.stderr, json.dumps(r.report, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("label", ["open", "gbk"])
+def test_report_hashes_are_the_files_hashes(
+    label: str, released: dict[str, Released], files: dict[str, Path]
+):
+    r = released[label]
+    source = files["bom" if label == "open" else "gbk"]
+    assert r.report["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert r.report["output_sha256"] == hashlib.sha256(r.output.read_bytes()).hexdigest()
 
 
 def test_open_conditional_hashes_join_across_two_files(

@@ -1,0 +1,91 @@
+"""The residual scan's column-wide pre-check, and its counts per cell."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desens.analyzer import build_analyzer
+from desens.keys import KeyRing
+from desens.operators import build_operator
+from desens.policy import parse_policy
+from desens.release import ColumnPlan, ReleaseOptions, ResidualDataError, release
+from desens.release.residual import (
+    RESIDUAL_ENTITIES,
+    RESIDUAL_THRESHOLD,
+    ResidualScanner,
+    candidates,
+    safe_by_construction,
+)
+
+SEVEN = re.compile(r"[0-9０-９](?:[ \-－()（）]?[0-9０-９]){6}")
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text("0129 -()（）－０９*ab张\n", max_size=16), max_size=8))
+def test_candidates_equal_the_seven_digit_rule(values: list[str]) -> None:
+    assert candidates(values) == [v for v in values if SEVEN.search(v)]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("138****5678", False, id="masked-mobile"),
+        pytest.param("1381234", True, id="seven-digits"),
+        pytest.param("138 1234", True, id="separated"),
+        pytest.param("138  1234", False, id="double-separator"),
+        pytest.param("１３８１２３４", True, id="full-width"),
+        pytest.param("广东省江门市", False, id="address"),
+        pytest.param("h_8a1234567f", True, id="token-with-a-run"),
+    ],
+)
+def test_candidates_cases(value: str, expected: bool) -> None:
+    assert candidates(["x", value]) == ([value] if expected else [])
+
+
+def test_scanner_counts_every_cell_in_every_chunk() -> None:
+    analyzer = build_analyzer(entities=RESIDUAL_ENTITIES, threshold=RESIDUAL_THRESHOLD)
+    scanner = ResidualScanner(
+        analyzer, ["phone", "year"], [False, False], [False, False], lambda _: False
+    )
+    chunk = [["13800138000", "13800138000", "13912345678", ""], ["1985", "1985", "1990", "x"]]
+    for _ in range(2):  # a leaked value found once stays dirty: counted again
+        assert scanner.scan(chunk) == {("phone", "PHONE_NUMBER"): 3}
+
+
+@pytest.mark.parametrize(
+    ("operator", "params", "safe"),
+    [
+        pytest.param("hash", {}, True, id="hash"),
+        pytest.param("hash", {"prefix": "", "length": 64}, True, id="hash-bare"),
+        pytest.param("hash", {"prefix": "13812345678-"}, False, id="hash-prefix-like-a-phone"),
+        pytest.param("mask", {}, False, id="mask"),
+        pytest.param("encrypt", {}, False, id="encrypt"),
+    ],
+)
+def test_safe_by_construction(operator: str, params: dict, safe: bool) -> None:
+    plan = ColumnPlan(
+        "c", 0, "operator", "declared", "PHONE_NUMBER", build_operator(operator, params)
+    )
+    assert safe_by_construction(plan) is safe
+
+
+def test_hash_columns_are_listed_and_leaks_elsewhere_still_caught(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("证件,手机\n110105194912310025,13800138000\n", encoding="utf-8")
+    policy = parse_policy(
+        "name: p\ndata_class: custom\ncolumns:\n"
+        "  - {name: 证件, entity: CN_RESIDENT_ID, operator: hash}\n"
+        "  - {name: 手机, operator: keep}\n"
+    )
+    options = ReleaseOptions(src, tmp_path / "out.csv", policy, keys=KeyRing.generate())
+    with pytest.raises(ResidualDataError) as info:
+        release(options)
+    residual = info.value.report.residual_scan  # type: ignore[attr-defined]
+    assert residual["findings"] == [{"column": "手机", "entity": "PHONE_NUMBER", "count": 1}]
+    assert residual["safe_by_construction"] == ["证件"]
+    assert not (tmp_path / "out.csv").exists()
