@@ -83,8 +83,8 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[RecognizerResu
     by_start = sorted(results, key=lambda r: (r.start, -r.end))
     end = -1
     for r in by_start:
-        if r.start < end:
-            break
+        if r.start < end or r.start == r.end:
+            break  # an overlap, or an empty span (the sweep decides where it belongs)
         end = r.end
     else:
         return by_start  # no two overlap (the usual case): all kept, in this order

@@ -75,7 +75,7 @@ class JoinedTexts:
         if key not in self._excerpts:
             if id(abc) not in self._pieces:
                 if self._code_points is None:
-                    raw = self.joined.encode("utf-32-le")
+                    raw = self.joined.encode("utf-32-le", "surrogatepass")  # one unit per index
                     self._code_points = np.frombuffer(raw, dtype=np.uint32)
                 self._pieces[id(abc)] = Pieces(self.joined, self._code_points, abc)
             self._excerpts[key] = self._pieces[id(abc)].excerpt(min_keys)

@@ -45,7 +45,8 @@ def pattern_chars(pattern: str) -> set[int] | None:
 
     Returns None if there is no such finite set: the pattern uses ``.``, a
     negated class, a category (``\d``, ``\w``), an anchor or a conditional.
-    The pattern is taken to be compiled without IGNORECASE.
+    The pattern is taken to be compiled without IGNORECASE; an inline
+    ``(?i)`` gives None, since it also matches characters outside the set.
 
     Example:
         >>> sorted(map(chr, pattern_chars(r"(?<![a-c])[0-2]+")))
@@ -68,6 +69,8 @@ def pattern_chars(pattern: str) -> set[int] | None:
             elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
                 walk(av[2])  # type: ignore[index]
             elif op is sre.SUBPATTERN:
+                if av[1] & sre.SRE_FLAG_IGNORECASE:  # type: ignore[index]
+                    raise _Unbounded  # (?i:...) also matches case variants
                 walk(av[3])  # type: ignore[index]
             elif op is sre.BRANCH:
                 for branch in av[1]:  # type: ignore[index]
@@ -82,7 +85,10 @@ def pattern_chars(pattern: str) -> set[int] | None:
                 raise _Unbounded
 
     try:
-        walk(sre_parse.parse(pattern))
+        parsed = sre_parse.parse(pattern)
+        if parsed.state.flags & sre.SRE_FLAG_IGNORECASE:
+            raise _Unbounded  # (?i) also matches case variants (K matches U+212A)
+        walk(parsed)
     except _Unbounded:
         return None
     return chars

@@ -17,7 +17,9 @@ def test_pattern_chars_include_look_arounds_and_ranges() -> None:
     assert "".join(sorted(map(chr, chars))) == " -012abcx转"
 
 
-@pytest.mark.parametrize("pattern", [r"a.b", r"[^0-9]", r"\d+", r"^1", r"\b1"])
+@pytest.mark.parametrize(
+    "pattern", [r"a.b", r"[^0-9]", r"\d+", r"^1", r"\b1", r"(?i)k[0-9]", r"(?i:k)[0-9]"]
+)
 def test_pattern_chars_unbounded(pattern: str) -> None:
     assert pattern_chars(pattern) is None
 
