@@ -34,6 +34,7 @@ from itertools import repeat
 from typing import IO, Any
 
 from desens.errors import BadRecordError
+from desens.records import parse_json_object
 
 __all__ = [
     "BOM",
@@ -306,14 +307,7 @@ class ChunkCodec:
             if not raw.strip():
                 continue
             self._check_bytes([raw], n)
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise BadRecordError(
-                    self.source, n, f"invalid JSON: {exc.msg}", column=exc.colno
-                ) from None
-            if not isinstance(obj, dict):
-                raise BadRecordError(self.source, n, "expected a JSON object")
+            obj = parse_json_object(raw, self.source, n)
             extra = set(obj) - names
             if extra:
                 raise BadRecordError(

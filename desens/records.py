@@ -11,13 +11,14 @@ Errors never quote the line's content.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from desens.errors import BadRecordError
 
-__all__ = ["JsonRecord", "TextLine", "read_jsonl", "read_lines"]
+__all__ = ["JsonRecord", "TextLine", "parse_json_object", "read_jsonl", "read_lines"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -92,13 +93,60 @@ def read_jsonl(
             yield exc
 
 
-def _parse(line: str, source: str, number: int, text_field: str) -> JsonRecord:
+# A JSON string escape: a \uXXXX code unit or a backslash and one character.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)")
+
+
+def _lone_surrogate(line: str) -> int | None:
+    r"""The 1-based column of a \u escape that makes a lone surrogate, if any.
+
+    ``json.loads`` accepts "\ud800" and gives a string no UTF-8 writer (and
+    no recognizer) can take, so such a record is bad input. Escapes are read
+    left to right, so an escaped backslash is never taken for one.
+    """
+    pending: re.Match[str] | None = None  # a high surrogate waiting for its low half
+    for m in _ESCAPE.finditer(line):
+        unit = int(m.group(1), 16) if m.group(1) else -1
+        if pending is not None:
+            if m.start() == pending.end() and 0xDC00 <= unit <= 0xDFFF:
+                pending = None
+                continue
+            return pending.start() + 1
+        if 0xD800 <= unit <= 0xDBFF:
+            pending = m
+        elif 0xDC00 <= unit <= 0xDFFF:
+            return m.start() + 1
+    return None if pending is None else pending.start() + 1
+
+
+def parse_json_object(line: str, source: str, number: int) -> dict[str, Any]:
+    """Parse one JSONL line that must hold a JSON object of valid Unicode strings.
+
+    Raises:
+        BadRecordError: naming ``source``, ``number`` and the column, never
+            quoting the line.
+    """
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise BadRecordError(source, number, f"invalid JSON: {exc.msg}", column=exc.colno) from None
     if not isinstance(obj, dict):
         raise BadRecordError(source, number, f"expected a JSON object, got {_kind(obj)}")
+    if "\\" in line:
+        column = _lone_surrogate(line)
+        if column is not None:
+            raise BadRecordError(
+                source,
+                number,
+                "a \\u escape makes a lone surrogate, which is not a character; "
+                "escape the pair, or the character itself",
+                column=column,
+            )
+    return obj
+
+
+def _parse(line: str, source: str, number: int, text_field: str) -> JsonRecord:
+    obj = parse_json_object(line, source, number)
     if text_field not in obj:
         raise BadRecordError(
             source, number, f"no {text_field!r} field (use --text-field to name another)"

@@ -32,6 +32,7 @@ from typing import IO, Any, Literal
 from desens.atomic import atomic_output
 from desens.chunks import check_decoded
 from desens.errors import BadRecordError, ConfigError, InputError
+from desens.records import parse_json_object
 
 __all__ = [
     "FORMATS",
@@ -232,15 +233,7 @@ class TableReader(AbstractContextManager["TableReader"]):
             if not raw.strip():
                 continue
             self._check_bytes([raw], self._jsonl_line)
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise BadRecordError(
-                    self.source, self._jsonl_line, f"invalid JSON: {exc.msg}", column=exc.colno
-                ) from None
-            if not isinstance(obj, dict):
-                raise BadRecordError(self.source, self._jsonl_line, "expected a JSON object")
-            return obj
+            return parse_json_object(raw, self.source, self._jsonl_line)
 
     def _jsonl_rows(self) -> Iterator[tuple[int, Row]]:
         obj = self._first

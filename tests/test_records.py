@@ -40,6 +40,9 @@ def test_invalid_utf8_names_line_and_byte_column() -> None:
         pytest.param(b'{"text": 42}', "field 'text' is a number", None, id="number"),
         pytest.param(b'{"text": null}', "field 'text' is null", None, id="null"),
         pytest.param(b"", "invalid JSON", 1, id="blank-line"),
+        pytest.param(b'{"text": "a\\ud800"}', "lone surrogate", 12, id="lone-high"),
+        pytest.param(b'{"text": "a", "n": "\\udc80"}', "lone surrogate", 21, id="lone-low"),
+        pytest.param(b'{"text": "\\ud83d\\ud83d\\ude00"}', "lone surrogate", 11, id="high-high"),
     ],
 )
 def test_bad_jsonl_records_are_located(line: bytes, reason: str, column: int | None) -> None:
@@ -49,6 +52,38 @@ def test_bad_jsonl_records_are_located(line: bytes, reason: str, column: int | N
     assert isinstance(err, BadRecordError)
     assert (err.line, err.column) == (2, column)
     assert reason in err.reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"text": "\\ud83d\\ude00 ok"}',  # a pair: one character
+        b'{"text": "\\\\ud800"}',  # an escaped backslash, then plain text
+        b'{"text": "\\u4e2d\\n\\"q\\""}',
+    ],
+)
+def test_valid_escapes_are_not_surrogate_errors(line: bytes) -> None:
+    (record,) = _jsonl(line + b"\n")
+    assert isinstance(record, JsonRecord)
+    assert record.text.encode("utf-8")  # a string UTF-8 can carry
+
+
+def test_lone_surrogate_is_a_located_cli_error(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"text": "ok"}\n{"text": "x\\udc80 13812345678"}\n')
+    out = tmp_path / "out.jsonl"
+    run = subprocess.run(
+        [sys.executable, "-m", "desens", "analyze", "--jsonl", str(src), "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert f"{src}:2:12: a \\u escape makes a lone surrogate" in run.stderr
+    assert "Traceback" not in run.stderr and "13812345678" not in run.stderr
+    assert not out.exists()
 
 
 def test_error_never_quotes_the_record() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from desens.consent.errors import ConsentError
 from desens.errors import BadRecordError, ConfigError, InputError
+from desens.records import parse_json_object
 
 __all__ = ["database_error", "register", "run", "settings_from_args"]
 
@@ -108,13 +108,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 for line, text in enumerate(fh, start=1):
                     if not text.strip():
                         continue
-                    try:
-                        row = json.loads(text)
-                    except json.JSONDecodeError as exc:
-                        raise BadRecordError(str(path), line, "invalid JSON", exc.colno) from None
-                    if not isinstance(row, dict):
-                        raise BadRecordError(str(path), line, "expected a JSON object")
-                    yield line, row
+                    yield line, parse_json_object(text, str(path), line)
             else:
                 reader = csv.DictReader(fh, restkey=_MORE_CELLS, restval=_FEWER_CELLS)
                 for row in reader:
