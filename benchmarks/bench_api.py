@@ -117,6 +117,52 @@ def populate(store: ConsentStore) -> dict[str, Any]:
     return {"key": rec_key, "tokens": tokens}
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> tuple[str, int, float] | None:
+    # (comm, ppid, utime + stime in seconds) from /proc; None once it has gone.
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+    rest = raw[raw.rindex(")") + 2 :].split()
+    return comm, int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICK
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    out = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit() and (st := _stat(int(entry.name))) is not None:
+            out[int(entry.name)] = st
+    return out
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) so far of ``root`` and its live descendants."""
+    procs = _processes()
+    seen, todo, total = set(), [root], 0.0
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in procs:
+            continue
+        seen.add(pid)
+        total += procs[pid][2]
+        todo.extend(p for p, st in procs.items() if st[1] == pid)
+    return total
+
+
+def postgres_cpu() -> float | None:
+    """CPU seconds of every local ``postgres`` process (backends, WAL writer ...).
+
+    None when none is visible (a remote server). Backends that exit during a
+    run are not counted; the server's pool keeps its connections open.
+    """
+    found = [st[2] for st in _processes().values() if st[0] == "postgres"]
+    return sum(found) if found else None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -243,9 +289,21 @@ def run_backend(backend: str, seconds: float, clients: int, tmp: Path) -> dict[s
         out: dict[str, Any] = {}
         # /health is the baseline: the HTTP stack alone, in the same run.
         for mode in ("health", "verify", "query"):
+            before = (tree_cpu(server.pid), time.process_time(), postgres_cpu())
             out[mode] = asyncio.run(
                 drive(port, setup["key"], mode, setup["tokens"].get(mode, ["-"]), seconds, clients)
             )
+            after = (tree_cpu(server.pid), time.process_time(), postgres_cpu())
+            n = max(out[mode]["requests"], 1)
+            out[mode]["cpu_ms_per_request"] = {
+                "server": round((after[0] - before[0]) * 1000 / n, 3),
+                "client": round((after[1] - before[1]) * 1000 / n, 3),
+                "postgres": (
+                    round((after[2] - before[2]) * 1000 / n, 3)
+                    if backend == "postgresql" and after[2] is not None and before[2] is not None
+                    else None
+                ),
+            }
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -277,6 +335,9 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # Other work on the machine depresses req/s; CPU ms per request
+            # (per scenario, below) is the load-robust figure.
+            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "target": {"query_rps": 500, "query_p99_ms": 50},
     }
