@@ -9,9 +9,11 @@ dataset. Server time is read once the transaction has begun. The use is
 taken by one conditional ``UPDATE`` (atomic decrement, and the row lock that
 orders the access against a concurrent withdrawal) whose ``WHERE`` repeats
 every condition, objection and suspension included, then the audit entry is
-appended in the same transaction. Objections and suspensions are read once
-more after that append, which holds the chain head lock they also take: an
-access is wholly before or wholly after each of them. If the audit write
+appended in the same transaction. On PostgreSQL, objections and suspensions
+are read once more after that append, which holds the chain head lock they
+also take: an access is wholly before or wholly after each of them (SQLite's
+write transactions hold its one write lock from the start, so there nothing
+commits in between). If the audit write
 fails, the transaction rolls back and nothing is released. Audit entries
 keep only requested names that are fields of the dataset, and a count of
 the others (a recipient's text could be a value).
@@ -32,10 +34,9 @@ import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, and_, bindparam, exists, insert, or_, select, update
 
 from desens.consent import audit
 from desens.consent.errors import AccessDenied
@@ -44,9 +45,7 @@ from desens.consent.models import (
     Consent,
     ConsentEvent,
     Dataset,
-    Objection,
     Principal,
-    Token,
     utcnow,
 )
 from desens.consent.subjects import normalize_subject
@@ -58,6 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["BatchRow", "QueryResult", "batch", "query", "verify"]
 
 T = TypeVar("T")
+# A row of _CHECK (or any row naming the consent's id, dataset_id, subject_ref, purpose).
+_ConsentRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 
 @dataclass
@@ -87,8 +88,10 @@ class BatchRow:
 
 
 class _Denied(Exception):
-    # Copies the consent's ids now: a rollback expires the ORM object.
-    def __init__(self, reason: str, consent: Consent | None = None, expire: bool = False) -> None:
+    # Copies the consent's ids now, while the row is at hand.
+    def __init__(
+        self, reason: str, consent: _ConsentRow | None = None, expire: bool = False
+    ) -> None:
         self.reason = reason
         self.expire = expire
         self.consent_id = consent.id if consent is not None else None
@@ -99,33 +102,51 @@ class _Denied(Exception):
 
 @dataclass
 class _Grant:
-    consent: Consent
+    consent: _ConsentRow  # the columns of _CHECK
     dataset: Dataset
     consented: list[str]
 
 
 # Statements are built once: building them costs more than running them.
+# They are Core statements run on one Connection: a decision is a few
+# milliseconds of work at most, and the ORM's per-statement and per-session
+# bookkeeping was most of it.
+_consents = Base.metadata.tables["consents"]
+_objections = Base.metadata.tables["objections"]
+_principals = Base.metadata.tables["principals"]
+_tokens = Base.metadata.tables["tokens"]
 # The check is one statement: the token's consent, the caller's suspension
 # (re-read: the caller's copy may predate it) and any open objection.
 _CHECK = (
     select(
-        Token.recipient_id,
-        Consent,
-        select(Principal.suspended_at).where(Principal.id == bindparam("caller")).scalar_subquery(),
-        select(Objection.id)
+        _tokens.c.recipient_id.label("token_recipient"),
+        _consents.c.id,
+        _consents.c.dataset_id,
+        _consents.c.subject_ref,
+        _consents.c.purpose,
+        _consents.c["items"],
+        _consents.c.mode,
+        _consents.c.status,
+        _consents.c.not_before,
+        _consents.c.expires_at,
+        select(_principals.c.suspended_at)
+        .where(_principals.c.id == bindparam("caller"))
+        .scalar_subquery()
+        .label("suspended_at"),
+        exists()
         .where(
-            Objection.dataset_id == Consent.dataset_id,
-            Objection.subject_ref == Consent.subject_ref,
-            Objection.status == "open",
+            _objections.c.dataset_id == _consents.c.dataset_id,
+            _objections.c.subject_ref == _consents.c.subject_ref,
+            _objections.c.status == "open",
         )
-        .exists(),
+        .label("objected"),
     )
-    .join(Consent, Consent.id == Token.consent_id)
-    .where(Token.token_hash == bindparam("token_hash"))
+    .select_from(_tokens.join(_consents, _consents.c.id == _tokens.c.consent_id))
+    .where(_tokens.c.token_hash == bindparam("token_hash"))
 )
-_consents = Base.metadata.tables["consents"]
-_objections = Base.metadata.tables["objections"]
-_principals = Base.metadata.tables["principals"]
+_STATE = select(_consents.c.status, _consents.c.uses, _consents.c.max_uses).where(
+    _consents.c.id == bindparam("consent_id")
+)
 # The use is taken only if every condition still holds when the UPDATE runs
 # (on PostgreSQL each statement sees what committed before it began, so an
 # objection or suspension committed since _CHECK stops it here).
@@ -155,14 +176,14 @@ _CONSUME = (
 # Is the caller suspended, has the subject objected? Asked again once the
 # audit chain head is locked (see _decide).
 _BARRED = select(
-    select(Principal.suspended_at).where(Principal.id == bindparam("caller")).scalar_subquery(),
-    select(Objection.id)
-    .where(
-        Objection.dataset_id == bindparam("dataset_id"),
-        Objection.subject_ref == bindparam("subject_ref"),
-        Objection.status == "open",
-    )
-    .exists(),
+    select(_principals.c.suspended_at)
+    .where(_principals.c.id == bindparam("caller"))
+    .scalar_subquery(),
+    exists().where(
+        _objections.c.dataset_id == bindparam("dataset_id"),
+        _objections.c.subject_ref == bindparam("subject_ref"),
+        _objections.c.status == "open",
+    ),
 )
 _USED = insert(Base.metadata.tables["consent_events"])
 _records_t = Base.metadata.tables["records"]
@@ -177,7 +198,7 @@ _RECORDS = (
 
 
 def _check(
-    session: Session,
+    conn: Connection,
     store: ConsentStore,
     recipient: Principal,
     token: str,
@@ -186,17 +207,17 @@ def _check(
 ) -> _Grant:
     row = None
     if looks_like_token(token):
-        row = session.execute(
+        row = conn.execute(
             _CHECK, {"token_hash": store.keys.token_hash(token), "caller": recipient.id}
         ).one_or_none()
     else:
         store.keys.token_hash(token)  # the same work as for a well-formed token
     if row is None:
         raise _Denied("token_unknown")
-    token_recipient, consent, suspended_at, has_objection = row
-    if not hmac.compare_digest(token_recipient, recipient.id):
+    consent = row
+    if not hmac.compare_digest(row.token_recipient, recipient.id):
         raise _Denied("token_other_recipient", consent)
-    if suspended_at is not None:
+    if row.suspended_at is not None:
         raise _Denied("recipient_suspended", consent)
     if consent.mode != mode:
         raise _Denied("mode_not_consented", consent)
@@ -208,14 +229,14 @@ def _check(
         raise _Denied("expired", consent, expire=consent.status == "active")
     if now < consent.not_before:
         raise _Denied("not_yet_valid", consent)
-    if has_objection:
+    if row.objected:
         raise _Denied("subject_objected", consent)
-    dataset = store.policies.dataset(session, consent.dataset_id)
+    dataset = store.policies.dataset(conn, consent.dataset_id)
     return _Grant(consent, dataset, [item["field"] for item in consent.items])
 
 
-def _barred(session: Session, consent: Consent, actor: str) -> str | None:
-    suspended_at, objected = session.execute(
+def _barred(conn: Connection, consent: _ConsentRow, actor: str) -> str | None:
+    suspended_at, objected = conn.execute(
         _BARRED,
         {"caller": actor, "dataset_id": consent.dataset_id, "subject_ref": consent.subject_ref},
     ).one()
@@ -226,18 +247,17 @@ def _barred(session: Session, consent: Consent, actor: str) -> str | None:
     return None
 
 
-def _consume(session: Session, consent: Consent, now: dt.datetime, actor: str) -> None:
+def _consume(conn: Connection, consent: _ConsentRow, now: dt.datetime, actor: str) -> None:
     # One conditional UPDATE: the atomic use count, and the row lock that
     # orders this access against a concurrent withdrawal.
-    conn = session.connection()
     done = conn.execute(_CONSUME, {"consent_id": consent.id, "now": now, "caller": actor})
     if done.rowcount != 1:
-        session.refresh(consent)
-        if consent.status == "withdrawn":
+        status, uses, max_uses = conn.execute(_STATE, {"consent_id": consent.id}).one()
+        if status == "withdrawn":
             raise _Denied("withdrawn", consent)
-        if consent.max_uses is not None and consent.uses >= consent.max_uses:
+        if max_uses is not None and uses >= max_uses:
             raise _Denied("exhausted", consent)
-        barred = _barred(session, consent, actor)
+        barred = _barred(conn, consent, actor)
         if barred is not None:
             raise _Denied(barred, consent)
         raise _Denied("expired", consent)
@@ -251,20 +271,20 @@ def _decide(
     mode: str,
     action: str,
     requested: Sequence[str] | None,
-    body: Callable[[Session, _Grant], tuple[T, list[str]]],
+    body: Callable[[Connection, _Grant], tuple[T, list[str]]],
 ) -> T:
     now = utcnow()
     try:
-        with store.transaction() as session:
+        with store.connection() as conn:
             # Server time once the transaction has begun: on SQLite a writer
             # may have waited for the lock, past the consent's expiry.
             now = utcnow()
-            grant = _check(session, store, recipient, token, mode, now)
-            _consume(session, grant.consent, now, recipient.id)
-            result, released = body(session, grant)
+            grant = _check(conn, store, recipient, token, mode, now)
+            _consume(conn, grant.consent, now, recipient.id)
+            result, released = body(conn, grant)
             names, unknown = _field_names(grant.dataset, requested)
             audit.append(
-                session,
+                conn,
                 actor=recipient.id,
                 action=action,
                 consent_id=grant.consent.id,
@@ -281,9 +301,12 @@ def _decide(
             # append() holds the chain head lock, which every objection and
             # suspension takes before it commits: what committed before is
             # seen here, what commits later is ordered after this access.
-            barred = _barred(session, grant.consent, recipient.id)
-            if barred is not None:
-                raise _Denied(barred, grant.consent)
+            # SQLite needs no second look: BEGIN IMMEDIATE took the one write
+            # lock before _check, so nothing has committed since.
+            if not store.serialized_writes:
+                barred = _barred(conn, grant.consent, recipient.id)
+                if barred is not None:
+                    raise _Denied(barred, grant.consent)
         return result
     except _Denied as denied:
         _record_denial(store, recipient, action, requested, denied, now)
@@ -346,10 +369,10 @@ def _record_denial(
         )
 
 
-def _records(session: Session, grant: _Grant) -> list[dict[str, Any]]:
+def _records(conn: Connection, grant: _Grant) -> list[dict[str, Any]]:
     rows = [
         dict(data)
-        for (data,) in session.connection().execute(
+        for (data,) in conn.execute(
             _RECORDS,
             {"dataset_id": grant.dataset.id, "subject_ref": grant.consent.subject_ref},
         )
@@ -372,12 +395,12 @@ def verify(
         AccessDenied: If the token does not entitle the recipient to verify that field.
     """
 
-    def body(session: Session, grant: _Grant) -> tuple[bool, list[str]]:
+    def body(conn: Connection, grant: _Grant) -> tuple[bool, list[str]]:
         if field_name not in grant.consented:
             raise _Denied("field_not_consented", grant.consent)
         wanted = _digest(value)
         match = False
-        for record in _records(session, grant):
+        for record in _records(conn, grant):
             stored = record.get(field_name)
             if stored is not None and hmac.compare_digest(_digest(stored), wanted):
                 match = True
@@ -388,8 +411,8 @@ def verify(
 
 def _query_body(
     store: ConsentStore, requested: Sequence[str] | None
-) -> Callable[[Session, _Grant], tuple[QueryResult, list[str]]]:
-    def body(session: Session, grant: _Grant) -> tuple[QueryResult, list[str]]:
+) -> Callable[[Connection, _Grant], tuple[QueryResult, list[str]]]:
+    def body(conn: Connection, grant: _Grant) -> tuple[QueryResult, list[str]]:
         names = [f["name"] for f in grant.dataset.fields]
         unknown = [n for n in requested or () if n not in names]
         if unknown:
@@ -399,7 +422,7 @@ def _query_body(
         clear = set(released)
         desensitize = store.policies.get(grant.dataset)
         out: list[dict[str, Any]] = []
-        for record in _records(session, grant):
+        for record in _records(conn, grant):
             subject = record.get(grant.dataset.subject_key)
             out.append(
                 {

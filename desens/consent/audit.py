@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -87,7 +87,7 @@ def _fields_of(entry: AuditEntry) -> dict[str, Any]:
 
 
 def append(
-    session: Session,
+    session: Session | Connection,
     *,
     actor: str,
     action: str,
@@ -104,6 +104,7 @@ def append(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction; the caller commits.
 
+    ``session`` is an ORM session or a Core connection in a transaction.
     Call it last in a transaction, after any row lock the transaction takes
     on other tables, so that all writers lock in the same order.
 
@@ -111,7 +112,7 @@ def append(
         AuditWriteError: If the entry cannot be written; roll back, release nothing.
     """
     try:
-        conn = session.connection()
+        conn = session if isinstance(session, Connection) else session.connection()
         head_seq, head_hash = conn.execute(_HEAD).one()
         fields: dict[str, Any] = {
             "seq": head_seq + 1,
@@ -129,10 +130,15 @@ def append(
             "prev_hash": head_hash,
         }
         fields["hash"] = entry_hash(fields)
-        _insert(session, fields)
+        _insert(conn, fields)
         conn.execute(_SET_HEAD, {"new_seq": fields["seq"], "new_hash": fields["hash"]})
         if keys is not None and checkpoint_every and fields["seq"] % checkpoint_every == 0:
-            _sign(session, keys, fields["seq"], fields["hash"])
+            if isinstance(session, Connection):
+                # A session on the caller's connection joins its transaction.
+                with Session(bind=session) as joined:
+                    _sign(joined, keys, fields["seq"], fields["hash"])
+            else:
+                _sign(session, keys, fields["seq"], fields["hash"])
     except SQLAlchemyError as exc:
         raise AuditWriteError(
             f"the audit entry for {action!r} could not be written "
@@ -141,9 +147,9 @@ def append(
     return AuditEntry(**fields)
 
 
-def _insert(session: Session, fields: dict[str, Any]) -> None:
+def _insert(conn: Connection, fields: dict[str, Any]) -> None:
     # One seam, so tests can make the audit write fail.
-    session.connection().execute(_INSERT, fields)
+    conn.execute(_INSERT, fields)
 
 
 def checkpoint_message(seq: int, head_hash: str, at: str) -> bytes:

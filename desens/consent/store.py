@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from desens.consent.crypto import ConsentKeys
@@ -65,6 +65,10 @@ class ConsentStore:
         self._write_lock: threading.Lock | None = (
             threading.Lock() if self.engine.url.get_backend_name() == "sqlite" else None
         )
+        #: True when a write transaction holds the database's one write lock
+        #: from its first statement (SQLite, BEGIN IMMEDIATE): nothing else
+        #: commits while it runs.
+        self.serialized_writes = self._write_lock is not None
         self.policies = PolicyCache(self.ring)
 
     def __repr__(self) -> str:
@@ -83,6 +87,34 @@ class ConsentStore:
             return
         with self._write_lock, self.sessions.begin() as session:
             yield session
+
+    def cached_principal(self, api_key: str | None) -> Principal | None:
+        """The principal of ``api_key`` if it is cached and fresh, else None.
+
+        No I/O, so an async caller can try it before going to a thread for
+        :meth:`principal_for_key`.
+        """
+        ttl = self.settings.auth_cache_seconds
+        if not ttl or not api_key:
+            return None
+        hit = self._auth_cache.get(self.keys.api_key_hash(api_key))
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction, for the access decisions.
+
+        The same transaction as :meth:`transaction` (committed on success,
+        rolled back on error, SQLite writers queued) without an ORM session.
+        """
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     def principal_for_key(self, api_key: str | None) -> Principal:
         """The principal an API key belongs to, cached ``auth_cache_seconds``.
