@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from desens.consent.crypto import ConsentKeys
 from desens.consent.datasets import PolicyCache
 from desens.consent.db import is_memory_sqlite, make_engine, make_sessionmaker, migrate
+from desens.consent.grouping import GroupWriter
 from desens.consent.models import Principal
 from desens.consent.principals import authenticate
 from desens.consent.settings import ConsentSettings
@@ -70,6 +72,8 @@ class ConsentStore:
         #: commits while it runs.
         self.serialized_writes = self._write_lock is not None
         self.policies = PolicyCache(self.ring)
+        self._writer: GroupWriter[Any] | None = None
+        self._writer_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ConsentStore(url={self.engine.url!r}, keys={self.keys!r})"
@@ -116,6 +120,20 @@ class ConsentStore:
         with self._write_lock, self.engine.begin() as conn:
             yield conn
 
+    def decision_writer(self, run: Callable[[list[Any]], None]) -> GroupWriter[Any]:
+        """The thread that commits access decisions in groups (started on first use).
+
+        Args:
+            run: What decides a group (the access module's); used when the
+                thread is started.
+        """
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = GroupWriter(
+                    run, self.settings.group_commit, name="desens-access-decisions"
+                )
+            return self._writer
+
     def principal_for_key(self, api_key: str | None) -> Principal:
         """The principal an API key belongs to, cached ``auth_cache_seconds``.
 
@@ -145,7 +163,11 @@ class ConsentStore:
             yield session
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Finish the queued decisions, then close every pooled connection."""
+        with self._writer_lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
