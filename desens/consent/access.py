@@ -1,4 +1,4 @@
-"""Access decisions: verify, query and batch, each audited in its own transaction.
+"""Access decisions: verify, query and batch, each audited in the transaction that decides it.
 
 A recipient presents a consent token. The decision checks, in order: the
 token is known and was issued to this recipient, the recipient is not
@@ -13,10 +13,18 @@ appended in the same transaction. On PostgreSQL, objections and suspensions
 are read once more after that append, which holds the chain head lock they
 also take: an access is wholly before or wholly after each of them (SQLite's
 write transactions hold its one write lock from the start, so there nothing
-commits in between). If the audit write
-fails, the transaction rolls back and nothing is released. Audit entries
-keep only requested names that are fields of the dataset, and a count of
-the others (a recipient's text could be a value).
+commits in between). If the audit write fails, the transaction rolls back
+and nothing is released. Audit entries keep only requested names that are
+fields of the dataset, and a count of the others (a recipient's text could
+be a value).
+
+Decisions are taken by the store's decision writer (:mod:`~desens.consent.grouping`),
+several in one transaction when several are waiting: each decision reads
+first (one statement for the group looks up every token's consent, the
+suspension, objections and the records) and takes its use last, so a refused
+decision has written nothing; then the uses' events and every audit entry
+are written under one lock of the chain head. A decision is answered only
+once its transaction has committed.
 
 Every refusal raises :class:`~desens.consent.errors.AccessDenied` with the
 same message; its reason is only written to the audit log, so a recipient
