@@ -199,28 +199,35 @@ _STATE = select(_consents.c.status, _consents.c.uses, _consents.c.max_uses).wher
 # The use is taken only if every condition still holds when the UPDATE runs
 # (on PostgreSQL each statement sees what committed before it began, so an
 # objection or suspension committed since _CHECK stops it here).
+_USABLE = (
+    _consents.c.status == "active",
+    _consents.c.not_before <= bindparam("now"),
+    _consents.c.expires_at > bindparam("now"),
+    or_(
+        _consents.c.max_uses.is_(None),
+        and_(_consents.c.uses < _consents.c.max_uses),
+    ),
+    ~exists().where(
+        _objections.c.dataset_id == _consents.c.dataset_id,
+        _objections.c.subject_ref == _consents.c.subject_ref,
+        _objections.c.status == "open",
+    ),
+    ~exists().where(
+        _principals.c.id == bindparam("caller"),
+        _principals.c.suspended_at.is_not(None),
+    ),
+)
 _CONSUME = (
     update(_consents)
-    .where(
-        _consents.c.id == bindparam("consent_id"),
-        _consents.c.status == "active",
-        _consents.c.not_before <= bindparam("now"),
-        _consents.c.expires_at > bindparam("now"),
-        or_(
-            _consents.c.max_uses.is_(None),
-            and_(_consents.c.uses < _consents.c.max_uses),
-        ),
-        ~exists().where(
-            _objections.c.dataset_id == _consents.c.dataset_id,
-            _objections.c.subject_ref == _consents.c.subject_ref,
-            _objections.c.status == "open",
-        ),
-        ~exists().where(
-            _principals.c.id == bindparam("caller"),
-            _principals.c.suspended_at.is_not(None),
-        ),
-    )
+    .where(_consents.c.id == bindparam("consent_id"), *_USABLE)
     .values(uses=_consents.c.uses + 1)
+)
+# The first use of each of several consents of one caller, in one statement.
+_CONSUME_MANY = (
+    update(_consents)
+    .where(_consents.c.id.in_(bindparam("consent_ids", expanding=True)), *_USABLE)
+    .values(uses=_consents.c.uses + 1)
+    .returning(_consents.c.id)
 )
 # Is the caller suspended, has the subject objected? Asked again once the
 # audit chain head is locked (see _decide).
@@ -306,15 +313,20 @@ def _consume(conn: Connection, consent: _ConsentRow, now: dt.datetime, actor: st
     # write before its audit entry, and its last step that can refuse.
     done = conn.execute(_CONSUME, {"consent_id": consent.id, "now": now, "caller": actor})
     if done.rowcount != 1:
-        status, uses, max_uses = conn.execute(_STATE, {"consent_id": consent.id}).one()
-        if status == "withdrawn":
-            raise _Denied("withdrawn", consent)
-        if max_uses is not None and uses >= max_uses:
-            raise _Denied("exhausted", consent)
-        barred = _barred(conn, consent, actor)
-        if barred is not None:
-            raise _Denied(barred, consent)
-        raise _Denied("expired", consent)
+        raise _not_taken(conn, consent, actor)
+
+
+def _not_taken(conn: Connection, consent: _ConsentRow, actor: str) -> _Denied:
+    # Why the conditional UPDATE took no use (it passed _check moments ago).
+    status, uses, max_uses = conn.execute(_STATE, {"consent_id": consent.id}).one()
+    if status == "withdrawn":
+        return _Denied("withdrawn", consent)
+    if max_uses is not None and uses >= max_uses:
+        return _Denied("exhausted", consent)
+    barred = _barred(conn, consent, actor)
+    if barred is not None:
+        return _Denied(barred, consent)
+    return _Denied("expired", consent)
 
 
 class _Job:
@@ -383,20 +395,64 @@ def _token_hash(job: _Job) -> str | None:
     return digest if looks_like_token(job.token) else None
 
 
-def _take(conn: Connection, job: _Job, found: _Found | None, now: dt.datetime) -> None:
-    # Every check and read first, the use last: a refusal has written nothing,
-    # so the other decisions of a group are not disturbed by it.
+def _prepare(conn: Connection, job: _Job, found: _Found | None, now: dt.datetime) -> _Grant | None:
+    # Every check and read first, the use last (_take_uses): a refusal has
+    # written nothing, so the other decisions of a group are not disturbed.
     if job.denied is not None:
-        return  # already refused (recorded alone after a rollback)
+        return None  # already refused (recorded alone after a rollback)
     job.now = now
     try:
         grant = _check(conn, job.store, job.recipient, found, job.mode, now)
         job.result, job.released = job.body(conn, grant)
-        _consume(conn, grant.consent, job.now, job.recipient.id)
-        job.grant = grant
     except _Denied as denied:
-        job.result, job.released = None, []
-        job.denied = denied
+        _refuse(job, denied)
+        return None
+    return grant
+
+
+def _refuse(job: _Job, denied: _Denied) -> None:
+    job.result, job.released = None, []
+    job.denied = denied
+
+
+def _take_uses(conn: Connection, pending: list[tuple[_Job, _Grant]], now: dt.datetime) -> None:
+    """Take the use of every prepared decision; a decision whose use is refused is refused.
+
+    The first use of each consent is taken by one UPDATE per caller (one
+    round trip for a group); a consent used again in the same group is
+    taken again one decision at a time, each UPDATE seeing the one before.
+    """
+    firsts: dict[str, list[tuple[_Job, _Grant]]] = {}
+    again: list[tuple[_Job, _Grant]] = []
+    seen: set[str] = set()
+    for job, grant in pending:
+        if grant.consent.id in seen:
+            again.append((job, grant))
+        else:
+            seen.add(grant.consent.id)
+            firsts.setdefault(job.recipient.id, []).append((job, grant))
+    for caller, items in firsts.items():
+        if len(items) == 1:
+            again.insert(0, items[0])
+            continue
+        taken = set(
+            conn.execute(
+                _CONSUME_MANY,
+                {"consent_ids": [g.consent.id for _, g in items], "now": now, "caller": caller},
+            ).scalars()
+        )
+        for job, grant in items:
+            if grant.consent.id in taken:
+                job.grant = grant
+            else:
+                _refuse(job, _not_taken(conn, grant.consent, caller))
+    for job, grant in again:
+        try:
+            _consume(conn, grant.consent, now, job.recipient.id)
+        except _Denied as denied:
+            _refuse(job, denied)
+        else:
+            job.grant = grant
 
 
 def _audit_entry(conn: Connection, job: _Job) -> dict[str, Any]:
@@ -466,10 +522,13 @@ def _decide_group(jobs: list[_Job]) -> None:
     """Decide ``jobs`` in one transaction: each job's outcome is set on it.
 
     If a decision of several meets a suspension or objection after the head
-    was locked, or anything fails, the transaction rolls back and each
-    decision is taken again alone; an error of a lone decision is raised.
+    was locked, or anything fails before the commit, the transaction rolls
+    back and each decision is taken again alone; an error of a lone decision
+    is raised. A failed commit is raised for every decision of the group and
+    none is taken again: its outcome is unknown (it may have committed).
     """
     store = jobs[0].store
+    committing = False
     try:
         with store.connection() as conn:
             # Server time once the transaction has begun: on SQLite a writer
@@ -477,8 +536,12 @@ def _decide_group(jobs: list[_Job]) -> None:
             now = utcnow()
             hashes = [_token_hash(job) for job in jobs]
             found = _lookup(conn, [h for h in hashes if h is not None])
+            pending: list[tuple[_Job, _Grant]] = []
             for job, digest in zip(jobs, hashes, strict=True):
-                _take(conn, job, found.get(digest) if digest is not None else None, now)
+                grant = _prepare(conn, job, found.get(digest) if digest is not None else None, now)
+                if grant is not None:
+                    pending.append((job, grant))
+            _take_uses(conn, pending, now)
             granted = [job for job in jobs if job.grant is not None]
             if granted:
                 conn.execute(
@@ -507,6 +570,7 @@ def _decide_group(jobs: list[_Job]) -> None:
                 barred = _any_barred(conn, granted)
                 if barred is not None:
                     raise _Barred(barred)
+            committing = True
     except _Barred as exc:
         if len(jobs) > 1:
             _decide_alone(jobs)
@@ -518,7 +582,7 @@ def _decide_group(jobs: list[_Job]) -> None:
         job.denied = denied
         _decide_group([job])  # records the refusal alone
     except Exception:
-        if len(jobs) == 1:
+        if len(jobs) == 1 or committing:
             raise
         _decide_alone(jobs)
 

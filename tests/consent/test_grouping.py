@@ -113,6 +113,21 @@ def test_uses_of_one_consent_in_one_group_are_counted_one_by_one(world: World) -
         assert verify_chain(s, world.store.keys.public_key).ok
 
 
+def test_first_uses_taken_together_and_a_second_use_after_them(world: World) -> None:
+    once, once_token = world.give(world.subjects[0], max_uses=1)
+    twice, twice_token = world.give(world.subjects[1], max_uses=2)
+    tokens = [once_token, twice_token, once_token, twice_token, twice_token]
+    jobs = [access_module._query_job(world.store, world.recipient, t, None) for t in tokens]
+    access_module._decide_group(jobs)
+    outcomes = [_outcome(job) for job in jobs]
+    granted = [isinstance(o, access_module.QueryResult) for o in outcomes]
+    assert granted == [True, True, False, True, False]
+    assert outcomes[2] == outcomes[4] == "exhausted"
+    with world.store.reading() as s:
+        assert [s.get(Consent, c.id).uses for c in (once, twice)] == [1, 2]  # type: ignore[union-attr]
+        assert verify_chain(s, world.store.keys.public_key).ok
+
+
 def test_a_refusal_in_a_group_does_not_disturb_the_others(world: World) -> None:
     _, good = world.give(world.subjects[0])
     _, verify_only = world.give(world.subjects[1], mode="verify")
@@ -137,17 +152,17 @@ def test_a_group_that_meets_an_objection_is_decided_again_one_by_one(  # type: i
     subjects = world.subjects[:3]
     tokens = [world.give(s)[1] for s in subjects]
     jobs = [access_module._query_job(world.store, world.recipient, t, None) for t in tokens]
-    consume = access_module._consume
+    take_uses = access_module._take_uses
     uses: list[str] = []
 
-    def interleaved(conn, consent, now, actor) -> None:  # type: ignore[no-untyped-def]
-        consume(conn, consent, now, actor)
-        uses.append(consent.id)
-        if len(uses) == len(jobs):
+    def interleaved(conn, pending, now) -> None:  # type: ignore[no-untyped-def]
+        take_uses(conn, pending, now)
+        if not uses:
+            uses.extend(grant.consent.id for _, grant in pending)
             with world.store.transaction() as s:  # its own connection and transaction
                 object_to_dataset(s, world.store.keys, world.portal, world.dataset_id, subjects[0])
 
-    monkeypatch.setattr(access_module, "_consume", interleaved)
+    monkeypatch.setattr(access_module, "_take_uses", interleaved)
     before = _count(world)
     access_module._decide_group(jobs)
     outcomes = [_outcome(job) for job in jobs]
@@ -158,3 +173,35 @@ def test_a_group_that_meets_an_objection_is_decided_again_one_by_one(  # type: i
         consent_ids = [s.get(Consent, cid) for cid in uses[:3]]
         assert [c.uses for c in consent_ids if c is not None] == [0, 1, 1]
         assert verify_chain(s, world.store.keys.public_key).ok
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_group_whose_commit_fails_is_not_decided_again(world: World) -> None:
+    # A deferred constraint trigger fails the COMMIT itself. A commit that
+    # fails may in general have committed, so the group's decisions must not
+    # be taken a second time; a sequence (not rolled back) counts attempts.
+    tokens = [world.give(s)[1] for s in world.subjects[:3]]
+    ddl = [
+        "CREATE SEQUENCE audit_attempts",
+        """CREATE FUNCTION fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN PERFORM nextval('audit_attempts'); RAISE EXCEPTION 'commit refused'; END $$""",
+        """CREATE CONSTRAINT TRIGGER fail_commit AFTER INSERT ON audit_entries
+           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit()""",
+    ]
+    with world.store.engine.begin() as conn:
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+    try:
+        before = _count(world)
+        jobs = [access_module._query_job(world.store, world.recipient, t, None) for t in tokens]
+        with pytest.raises(Exception, match="commit refused"):
+            access_module._decide_group(jobs)
+        with world.store.engine.connect() as conn:
+            attempts = conn.exec_driver_sql("SELECT last_value FROM audit_attempts").scalar()
+        assert attempts == 1  # the first deferred check failed the one commit; no retry
+        assert _count(world) == before
+    finally:
+        with world.store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER fail_commit ON audit_entries")
+            conn.exec_driver_sql("DROP FUNCTION fail_commit()")
+            conn.exec_driver_sql("DROP SEQUENCE audit_attempts")
