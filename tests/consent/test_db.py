@@ -1,0 +1,34 @@
+"""Engines: pooled PostgreSQL connections that died while idle are replaced."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from desens.consent import QueryResult, query
+from desens.consent import db as db_module
+from tests.consent.consent_support import World
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("idle_ping", [True, False])
+def test_connections_killed_while_idle(world: World, monkeypatch, idle_ping: bool) -> None:  # type: ignore[no-untyped-def]
+    _, token = world.give(world.subjects[0])
+    query(world.store, world.recipient, token)  # the pool holds connections now
+    # Pinged when idle longer than this; never, for the control case.
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0 if idle_ping else 1e9)
+    url = world.store.engine.url.render_as_string(hide_password=False)
+    killer = create_engine(url, poolclass=NullPool)
+    with killer.connect() as conn:
+        killed = conn.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalar()
+    killer.dispose()
+    assert killed and killed >= 1
+    if idle_ping:
+        assert isinstance(query(world.store, world.recipient, token), QueryResult)
+    else:  # the test can fail: without the ping the dead connection is used
+        with pytest.raises(Exception, match=r"terminat|closed|connection"):
+            query(world.store, world.recipient, token)
