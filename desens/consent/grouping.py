@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
@@ -53,9 +54,11 @@ ItemT = TypeVar("ItemT", bound=GroupItem)
 class GroupWriter(Generic[ItemT]):
     """One daemon thread that runs queued items in groups of at most ``max_group``.
 
-    A group is whatever is queued when the thread is free again: under light
-    load a group is one item (no added latency), under heavy load it grows to
-    ``max_group`` and one commit serves them all.
+    A group is whatever is queued when the thread is free again. Under load
+    the callers fall into cohorts (those answered by one group come back
+    while the next one runs), so a group also waits up to ``max_wait``
+    seconds for more items, but only after a group of several: a lone caller
+    is never kept waiting.
 
     Args:
         run: Runs a group in one transaction. It records each item's outcome
@@ -63,11 +66,20 @@ class GroupWriter(Generic[ItemT]):
             that exception.
         max_group: Most items per group (1: no grouping).
         name: The thread's name.
+        max_wait: Seconds a group waits to fill up after a group of several.
     """
 
-    def __init__(self, run: Callable[[list[ItemT]], None], max_group: int, name: str) -> None:
+    def __init__(
+        self,
+        run: Callable[[list[ItemT]], None],
+        max_group: int,
+        name: str,
+        max_wait: float = 0.0,
+    ) -> None:
         self._run = run
         self._max = max(1, max_group)
+        self._wait = max(0.0, max_wait)
+        self._last = 0  # size of the last group
         self._queue: queue.SimpleQueue[ItemT | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
@@ -88,15 +100,18 @@ class GroupWriter(Generic[ItemT]):
             if first is None:
                 return
             group = [first]
+            deadline = time.monotonic() + (self._wait if self._last > 1 else 0.0)
             while len(group) < self._max:
+                left = deadline - time.monotonic()
                 try:
-                    nxt = self._queue.get_nowait()
+                    nxt = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
                     stopping = True
                     break
                 group.append(nxt)
+            self._last = len(group)
             group = [item for item in group if item.start()]
             if not group:
                 continue

@@ -45,6 +45,10 @@ class ConsentSettings(BaseSettings):
             transaction and one durable commit; each is still audited in the
             transaction that releases its data, and answered only after it
             committed.
+        group_wait_ms: How long a group of access decisions waits for more
+            to join it, only after a group of several (0: never waits). Under
+            concurrent load this merges the cohorts of callers into fewer,
+            larger groups; a lone caller never waits.
         access_log: Let uvicorn log one line per request (method, path, status;
             never a body, and no route puts a value in its path).
     """
@@ -63,6 +67,7 @@ class ConsentSettings(BaseSettings):
     worker_threads: int = Field(default=4, ge=1, le=200)
     access_log: bool = True
     group_commit: int = Field(default=32, ge=1, le=1000)
+    group_wait_ms: float = Field(default=2.0, ge=0, le=100)
 
     def load_keys(self) -> KeyRing:
         """The key ring named by ``keyring``, else the ``DESENS_KEYRING``/``DESENS_KEY`` one."""

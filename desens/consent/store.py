@@ -130,7 +130,10 @@ class ConsentStore:
         with self._writer_lock:
             if self._writer is None:
                 self._writer = GroupWriter(
-                    run, self.settings.group_commit, name="desens-access-decisions"
+                    run,
+                    self.settings.group_commit,
+                    name="desens-access-decisions",
+                    max_wait=self.settings.group_wait_ms / 1000,
                 )
             return self._writer
 

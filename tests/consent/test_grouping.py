@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -52,6 +53,43 @@ def test_what_queues_while_a_group_runs_is_the_next_group_up_to_the_limit() -> N
     writer.close()
     assert groups == [[0], [1, 2, 3], [4]]
     assert all(i.settled.is_set() and i.error is None for i in items)
+
+
+def test_after_a_group_of_several_the_next_waits_for_more_but_a_lone_caller_does_not() -> None:
+    groups: list[list[int]] = []
+    release = threading.Event()
+
+    def run(items: list[Item]) -> None:
+        groups.append([i.n for i in items])
+        if len(groups) == 1:
+            assert release.wait(timeout=10)
+
+    writer: GroupWriter[Item] = GroupWriter(run, max_group=8, name="test-writer", max_wait=1.5)
+    items = [Item(n) for n in range(6)]
+    writer.submit(items[0])  # alone: runs at once (no group of several before it)
+    while not groups:
+        threading.Event().wait(0.001)
+    writer.submit(items[1])
+    writer.submit(items[2])
+    release.set()
+    assert items[2].settled.wait(timeout=10)  # [1, 2]: a group of several
+    writer.submit(items[3])
+    time.sleep(0.2)  # well within the 1.5 s the next group waits
+    writer.submit(items[4])
+    assert items[4].settled.wait(timeout=10)
+    assert groups == [[0], [1, 2], [3, 4]]
+    # [3, 4] waited its 1.5 s for more; the lone one after it waits too, once:
+    # then a group of one does not wait.
+    writer.submit(items[5])
+    assert items[5].settled.wait(timeout=10)
+    started = threading.Event()
+    late = Item(6)
+    late.settle = started.set  # type: ignore[method-assign]
+    t0 = time.monotonic()
+    writer.submit(late)
+    assert started.wait(timeout=10)
+    assert time.monotonic() - t0 < 1.2  # no 1.5 s wait after a lone group
+    writer.close()
 
 
 def test_a_failed_group_fails_every_item_and_the_writer_goes_on() -> None:
