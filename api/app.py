@@ -72,6 +72,7 @@ def create_app(
     )
     app.state.store = store
     install_handlers(app)
-    for module in (public, admin, department, portal, access):
+    # access first: routes are matched in order, and its two are the hot ones.
+    for module in (access, public, admin, department, portal):
         app.include_router(module.router)
     return app

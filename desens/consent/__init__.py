@@ -25,7 +25,15 @@ store              :class:`ConsentStore`, the object that holds them together
 
 from __future__ import annotations
 
-from desens.consent.access import BatchRow, QueryResult, batch, query, verify
+from desens.consent.access import (
+    BatchRow,
+    QueryResult,
+    batch,
+    query,
+    start_query,
+    start_verify,
+    verify,
+)
 from desens.consent.audit import ChainReport, checkpoint, verify_chain
 from desens.consent.consents import (
     ConsentItem,
@@ -93,6 +101,8 @@ __all__ = [
     "query",
     "resolve_objection",
     "set_suspended",
+    "start_query",
+    "start_verify",
     "verify",
     "verify_chain",
     "withdraw_consent",

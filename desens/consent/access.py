@@ -1,4 +1,4 @@
-"""Access decisions: verify, query and batch, each audited in its own transaction.
+"""Access decisions: verify, query and batch, each audited in the transaction that decides it.
 
 A recipient presents a consent token. The decision checks, in order: the
 token is known and was issued to this recipient, the recipient is not
@@ -9,12 +9,22 @@ dataset. Server time is read once the transaction has begun. The use is
 taken by one conditional ``UPDATE`` (atomic decrement, and the row lock that
 orders the access against a concurrent withdrawal) whose ``WHERE`` repeats
 every condition, objection and suspension included, then the audit entry is
-appended in the same transaction. Objections and suspensions are read once
-more after that append, which holds the chain head lock they also take: an
-access is wholly before or wholly after each of them. If the audit write
-fails, the transaction rolls back and nothing is released. Audit entries
-keep only requested names that are fields of the dataset, and a count of
-the others (a recipient's text could be a value).
+appended in the same transaction. On PostgreSQL, objections and suspensions
+are read once more after that append, which holds the chain head lock they
+also take: an access is wholly before or wholly after each of them (SQLite's
+write transactions hold its one write lock from the start, so there nothing
+commits in between). If the audit write fails, the transaction rolls back
+and nothing is released. Audit entries keep only requested names that are
+fields of the dataset, and a count of the others (a recipient's text could
+be a value).
+
+Decisions are taken by the store's decision writer (:mod:`~desens.consent.grouping`),
+several in one transaction when several are waiting: each decision reads
+first (one statement for the group looks up every token's consent, the
+suspension, objections and the records) and takes its use last, so a refused
+decision has written nothing; then the uses' events and every audit entry
+are written under one lock of the chain head. A decision is answered only
+once its transaction has committed.
 
 Every refusal raises :class:`~desens.consent.errors.AccessDenied` with the
 same message; its reason is only written to the audit log, so a recipient
@@ -30,34 +40,38 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    exists,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from desens.consent import audit
 from desens.consent.errors import AccessDenied
-from desens.consent.models import (
-    Base,
-    Consent,
-    ConsentEvent,
-    Dataset,
-    Objection,
-    Principal,
-    Token,
-    utcnow,
-)
+from desens.consent.models import Base, Dataset, Principal, utcnow
 from desens.consent.subjects import normalize_subject
 from desens.consent.tokens import looks_like_token
 
 if TYPE_CHECKING:
     from desens.consent.store import ConsentStore
 
-__all__ = ["BatchRow", "QueryResult", "batch", "query", "verify"]
+__all__ = ["BatchRow", "QueryResult", "batch", "query", "start_query", "start_verify", "verify"]
 
 T = TypeVar("T")
+# A row of _CHECK (or any row naming the consent's id, dataset_id, subject_ref, purpose).
+_ConsentRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 
 @dataclass
@@ -87,8 +101,10 @@ class BatchRow:
 
 
 class _Denied(Exception):
-    # Copies the consent's ids now: a rollback expires the ORM object.
-    def __init__(self, reason: str, consent: Consent | None = None, expire: bool = False) -> None:
+    # Copies the consent's ids now, while the row is at hand.
+    def __init__(
+        self, reason: str, consent: _ConsentRow | None = None, expire: bool = False
+    ) -> None:
         self.reason = reason
         self.expire = expire
         self.consent_id = consent.id if consent is not None else None
@@ -99,104 +115,169 @@ class _Denied(Exception):
 
 @dataclass
 class _Grant:
-    consent: Consent
+    consent: _ConsentRow  # the columns of _CHECK
     dataset: Dataset
     consented: list[str]
+    records: list[dict[str, Any]]
+
+
+@dataclass
+class _Found:
+    # What _CHECK found for one token: its consent row and the subject's records.
+    row: _ConsentRow
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _lookup(conn: Connection, hashes: Sequence[str]) -> dict[str, _Found]:
+    found: dict[str, _Found] = {}
+    if not hashes:
+        return found
+    for row in conn.execute(_CHECK, {"token_hashes": sorted(set(hashes))}):
+        hit = found.get(row.token_hash)
+        if hit is None:
+            hit = found[row.token_hash] = _Found(row)
+        if row.data is not None:
+            hit.records.append(dict(row.data))
+    return found
 
 
 # Statements are built once: building them costs more than running them.
-# The check is one statement: the token's consent, the caller's suspension
-# (re-read: the caller's copy may predate it) and any open objection.
-_CHECK = (
-    select(
-        Token.recipient_id,
-        Consent,
-        select(Principal.suspended_at).where(Principal.id == bindparam("caller")).scalar_subquery(),
-        select(Objection.id)
-        .where(
-            Objection.dataset_id == Consent.dataset_id,
-            Objection.subject_ref == Consent.subject_ref,
-            Objection.status == "open",
-        )
-        .exists(),
-    )
-    .join(Consent, Consent.id == Token.consent_id)
-    .where(Token.token_hash == bindparam("token_hash"))
-)
+# They are Core statements run on one Connection: a decision is a few
+# milliseconds of work at most, and the ORM's per-statement and per-session
+# bookkeeping was most of it.
 _consents = Base.metadata.tables["consents"]
 _objections = Base.metadata.tables["objections"]
 _principals = Base.metadata.tables["principals"]
-# The use is taken only if every condition still holds when the UPDATE runs
-# (on PostgreSQL each statement sees what committed before it began, so an
-# objection or suspension committed since _CHECK stops it here).
-_CONSUME = (
-    update(_consents)
-    .where(
-        _consents.c.id == bindparam("consent_id"),
-        _consents.c.status == "active",
-        _consents.c.not_before <= bindparam("now"),
-        _consents.c.expires_at > bindparam("now"),
-        or_(
-            _consents.c.max_uses.is_(None),
-            and_(_consents.c.uses < _consents.c.max_uses),
-        ),
-        ~exists().where(
+_tokens = Base.metadata.tables["tokens"]
+# The check is one statement for a whole group: each token's consent, the
+# suspension of the recipient the token was issued to (re-read: the caller's
+# copy may predate it; a caller that is not that recipient is refused
+# before it matters), any open objection, and the subject's records (one row
+# per record; one row with no data when there is none).
+_records_t = Base.metadata.tables["records"]
+_CHECK = (
+    select(
+        _tokens.c.token_hash,
+        _tokens.c.recipient_id.label("token_recipient"),
+        _consents.c.id,
+        _consents.c.dataset_id,
+        _consents.c.subject_ref,
+        _consents.c.purpose,
+        _consents.c["items"],
+        _consents.c.mode,
+        _consents.c.status,
+        _consents.c.not_before,
+        _consents.c.expires_at,
+        select(_principals.c.suspended_at)
+        .where(_principals.c.id == _tokens.c.recipient_id)
+        .scalar_subquery()
+        .label("suspended_at"),
+        exists()
+        .where(
             _objections.c.dataset_id == _consents.c.dataset_id,
             _objections.c.subject_ref == _consents.c.subject_ref,
             _objections.c.status == "open",
-        ),
-        ~exists().where(
-            _principals.c.id == bindparam("caller"),
-            _principals.c.suspended_at.is_not(None),
-        ),
+        )
+        .label("objected"),
+        _records_t.c.data,
     )
+    .select_from(
+        _tokens.join(_consents, _consents.c.id == _tokens.c.consent_id).outerjoin(
+            _records_t,
+            and_(
+                _records_t.c.dataset_id == _consents.c.dataset_id,
+                _records_t.c.subject_ref == _consents.c.subject_ref,
+            ),
+        )
+    )
+    .where(_tokens.c.token_hash.in_(bindparam("token_hashes", expanding=True)))
+    .order_by(_records_t.c.id)
+)
+_STATE = select(_consents.c.status, _consents.c.uses, _consents.c.max_uses).where(
+    _consents.c.id == bindparam("consent_id")
+)
+# The use is taken only if every condition still holds when the UPDATE runs
+# (on PostgreSQL each statement sees what committed before it began, so an
+# objection or suspension committed since _CHECK stops it here).
+_USABLE = (
+    _consents.c.status == "active",
+    _consents.c.not_before <= bindparam("now"),
+    _consents.c.expires_at > bindparam("now"),
+    or_(
+        _consents.c.max_uses.is_(None),
+        and_(_consents.c.uses < _consents.c.max_uses),
+    ),
+    ~exists().where(
+        _objections.c.dataset_id == _consents.c.dataset_id,
+        _objections.c.subject_ref == _consents.c.subject_ref,
+        _objections.c.status == "open",
+    ),
+    ~exists().where(
+        _principals.c.id == bindparam("caller"),
+        _principals.c.suspended_at.is_not(None),
+    ),
+)
+_CONSUME = (
+    update(_consents)
+    .where(_consents.c.id == bindparam("consent_id"), *_USABLE)
     .values(uses=_consents.c.uses + 1)
+)
+# The first use of each of several consents of one caller, in one statement.
+_CONSUME_MANY = (
+    update(_consents)
+    .where(_consents.c.id.in_(bindparam("consent_ids", expanding=True)), *_USABLE)
+    .values(uses=_consents.c.uses + 1)
+    .returning(_consents.c.id)
 )
 # Is the caller suspended, has the subject objected? Asked again once the
 # audit chain head is locked (see _decide).
 _BARRED = select(
-    select(Principal.suspended_at).where(Principal.id == bindparam("caller")).scalar_subquery(),
-    select(Objection.id)
-    .where(
-        Objection.dataset_id == bindparam("dataset_id"),
-        Objection.subject_ref == bindparam("subject_ref"),
-        Objection.status == "open",
-    )
-    .exists(),
+    select(_principals.c.suspended_at)
+    .where(_principals.c.id == bindparam("caller"))
+    .scalar_subquery(),
+    exists().where(
+        _objections.c.dataset_id == bindparam("dataset_id"),
+        _objections.c.subject_ref == bindparam("subject_ref"),
+        _objections.c.status == "open",
+    ),
 )
-_USED = insert(Base.metadata.tables["consent_events"])
-_records_t = Base.metadata.tables["records"]
-_RECORDS = (
-    select(_records_t.c.data)
-    .where(
-        _records_t.c.dataset_id == bindparam("dataset_id"),
-        _records_t.c.subject_ref == bindparam("subject_ref"),
+_EVENT = insert(Base.metadata.tables["consent_events"])
+_EXPIRE = (
+    update(_consents)
+    .where(_consents.c.id == bindparam("consent_id"), _consents.c.status == "active")
+    .values(status="expired")
+)
+# Is any of a group's callers suspended, or has any of its subjects objected?
+_ANY_BARRED = select(
+    or_(
+        exists().where(
+            _principals.c.id.in_(bindparam("callers", expanding=True)),
+            _principals.c.suspended_at.is_not(None),
+        ),
+        exists().where(
+            tuple_(_objections.c.dataset_id, _objections.c.subject_ref).in_(
+                bindparam("pairs", expanding=True)
+            ),
+            _objections.c.status == "open",
+        ),
     )
-    .order_by(_records_t.c.id)
 )
 
 
 def _check(
-    session: Session,
+    conn: Connection,
     store: ConsentStore,
     recipient: Principal,
-    token: str,
+    found: _Found | None,
     mode: str,
     now: dt.datetime,
 ) -> _Grant:
-    row = None
-    if looks_like_token(token):
-        row = session.execute(
-            _CHECK, {"token_hash": store.keys.token_hash(token), "caller": recipient.id}
-        ).one_or_none()
-    else:
-        store.keys.token_hash(token)  # the same work as for a well-formed token
-    if row is None:
+    if found is None:
         raise _Denied("token_unknown")
-    token_recipient, consent, suspended_at, has_objection = row
-    if not hmac.compare_digest(token_recipient, recipient.id):
+    consent = row = found.row
+    if not hmac.compare_digest(row.token_recipient, recipient.id):
         raise _Denied("token_other_recipient", consent)
-    if suspended_at is not None:
+    if row.suspended_at is not None:
         raise _Denied("recipient_suspended", consent)
     if consent.mode != mode:
         raise _Denied("mode_not_consented", consent)
@@ -208,14 +289,14 @@ def _check(
         raise _Denied("expired", consent, expire=consent.status == "active")
     if now < consent.not_before:
         raise _Denied("not_yet_valid", consent)
-    if has_objection:
+    if row.objected:
         raise _Denied("subject_objected", consent)
-    dataset = store.policies.dataset(session, consent.dataset_id)
-    return _Grant(consent, dataset, [item["field"] for item in consent.items])
+    dataset = store.policies.dataset(conn, consent.dataset_id)
+    return _Grant(consent, dataset, [item["field"] for item in consent.items], found.records)
 
 
-def _barred(session: Session, consent: Consent, actor: str) -> str | None:
-    suspended_at, objected = session.execute(
+def _barred(conn: Connection, consent: _ConsentRow, actor: str) -> str | None:
+    suspended_at, objected = conn.execute(
         _BARRED,
         {"caller": actor, "dataset_id": consent.dataset_id, "subject_ref": consent.subject_ref},
     ).one()
@@ -226,68 +307,293 @@ def _barred(session: Session, consent: Consent, actor: str) -> str | None:
     return None
 
 
-def _consume(session: Session, consent: Consent, now: dt.datetime, actor: str) -> None:
+def _consume(conn: Connection, consent: _ConsentRow, now: dt.datetime, actor: str) -> None:
     # One conditional UPDATE: the atomic use count, and the row lock that
-    # orders this access against a concurrent withdrawal.
-    conn = session.connection()
+    # orders this access against a concurrent withdrawal. The decision's only
+    # write before its audit entry, and its last step that can refuse.
     done = conn.execute(_CONSUME, {"consent_id": consent.id, "now": now, "caller": actor})
     if done.rowcount != 1:
-        session.refresh(consent)
-        if consent.status == "withdrawn":
-            raise _Denied("withdrawn", consent)
-        if consent.max_uses is not None and consent.uses >= consent.max_uses:
-            raise _Denied("exhausted", consent)
-        barred = _barred(session, consent, actor)
-        if barred is not None:
-            raise _Denied(barred, consent)
-        raise _Denied("expired", consent)
-    conn.execute(_USED, {"consent_id": consent.id, "event": "used", "at": now, "actor": actor})
+        raise _not_taken(conn, consent, actor)
 
 
-def _decide(
-    store: ConsentStore,
-    recipient: Principal,
-    token: str,
-    mode: str,
-    action: str,
-    requested: Sequence[str] | None,
-    body: Callable[[Session, _Grant], tuple[T, list[str]]],
-) -> T:
-    now = utcnow()
+def _not_taken(conn: Connection, consent: _ConsentRow, actor: str) -> _Denied:
+    # Why the conditional UPDATE took no use (it passed _check moments ago).
+    status, uses, max_uses = conn.execute(_STATE, {"consent_id": consent.id}).one()
+    if status == "withdrawn":
+        return _Denied("withdrawn", consent)
+    if max_uses is not None and uses >= max_uses:
+        return _Denied("exhausted", consent)
+    barred = _barred(conn, consent, actor)
+    if barred is not None:
+        return _Denied(barred, consent)
+    return _Denied("expired", consent)
+
+
+class _Job:
+    """One access decision: what was asked, then its outcome.
+
+    Decided by :func:`_decide_group` on the store's decision writer, which
+    hands it back through ``future`` once its transaction has committed (or
+    failed).
+    """
+
+    def __init__(
+        self,
+        store: ConsentStore,
+        recipient: Principal,
+        token: str,
+        mode: str,
+        action: str,
+        requested: list[str] | None,
+        body: Callable[[Connection, _Grant], tuple[Any, list[str]]],
+    ) -> None:
+        self.store = store
+        self.recipient = recipient
+        self.token = token
+        self.mode = mode
+        self.action = action
+        self.requested = requested
+        self.body = body
+        self.future: Future[Any] = Future()
+        self.now = utcnow()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget an outcome (its transaction rolled back)."""
+        self.grant: _Grant | None = None
+        self.result: Any = None
+        self.released: list[str] = []
+        self.denied: _Denied | None = None
+        self.error: BaseException | None = None
+
+    def start(self) -> bool:
+        return self.future.set_running_or_notify_cancel()
+
+    def fail(self, exc: BaseException) -> None:
+        self.error = exc
+
+    def settle(self) -> None:
+        if self.error is not None:
+            self.future.set_exception(self.error)
+        elif self.denied is not None:
+            self.future.set_exception(AccessDenied(self.denied.reason))
+        elif self.grant is not None:
+            self.future.set_result(self.result)
+        else:
+            self.future.set_exception(RuntimeError("the decision was interrupted"))
+
+
+class _Barred(Exception):
+    """A granted decision met a suspension or objection once the head was locked."""
+
+    def __init__(self, reason: str | None) -> None:
+        self.reason = reason
+
+
+def _token_hash(job: _Job) -> str | None:
+    digest = job.store.keys.token_hash(job.token)  # computed for any text: same work
+    return digest if looks_like_token(job.token) else None
+
+
+def _prepare(conn: Connection, job: _Job, found: _Found | None, now: dt.datetime) -> _Grant | None:
+    # Every check and read first, the use last (_take_uses): a refusal has
+    # written nothing, so the other decisions of a group are not disturbed.
+    if job.denied is not None:
+        return None  # already refused (recorded alone after a rollback)
+    job.now = now
     try:
-        with store.transaction() as session:
-            # Server time once the transaction has begun: on SQLite a writer
-            # may have waited for the lock, past the consent's expiry.
-            now = utcnow()
-            grant = _check(session, store, recipient, token, mode, now)
-            _consume(session, grant.consent, now, recipient.id)
-            result, released = body(session, grant)
-            names, unknown = _field_names(grant.dataset, requested)
-            audit.append(
-                session,
-                actor=recipient.id,
-                action=action,
-                consent_id=grant.consent.id,
-                dataset_id=grant.dataset.id,
-                subject_ref=grant.consent.subject_ref,
-                purpose=grant.consent.purpose,
-                requested=grant.consented if requested is None else names,
-                released=released,
-                decision="granted",
-                reason=_with_unknown("consented", unknown),
-                keys=store.keys,
-                checkpoint_every=store.settings.checkpoint_every,
-            )
-            # append() holds the chain head lock, which every objection and
-            # suspension takes before it commits: what committed before is
-            # seen here, what commits later is ordered after this access.
-            barred = _barred(session, grant.consent, recipient.id)
-            if barred is not None:
-                raise _Denied(barred, grant.consent)
-        return result
+        grant = _check(conn, job.store, job.recipient, found, job.mode, now)
+        job.result, job.released = job.body(conn, grant)
     except _Denied as denied:
-        _record_denial(store, recipient, action, requested, denied, now)
-        raise AccessDenied(denied.reason) from None
+        _refuse(job, denied)
+        return None
+    return grant
+
+
+def _refuse(job: _Job, denied: _Denied) -> None:
+    job.result, job.released = None, []
+    job.denied = denied
+
+
+def _take_uses(conn: Connection, pending: list[tuple[_Job, _Grant]], now: dt.datetime) -> None:
+    """Take the use of every prepared decision; a decision whose use is refused is refused.
+
+    The first use of each consent is taken by one UPDATE per caller (one
+    round trip for a group); a consent used again in the same group is
+    taken again one decision at a time, each UPDATE seeing the one before.
+    """
+    firsts: dict[str, list[tuple[_Job, _Grant]]] = {}
+    again: list[tuple[_Job, _Grant]] = []
+    seen: set[str] = set()
+    for job, grant in pending:
+        if grant.consent.id in seen:
+            again.append((job, grant))
+        else:
+            seen.add(grant.consent.id)
+            firsts.setdefault(job.recipient.id, []).append((job, grant))
+    for caller, items in firsts.items():
+        if len(items) == 1:
+            again.insert(0, items[0])
+            continue
+        taken = set(
+            conn.execute(
+                _CONSUME_MANY,
+                {"consent_ids": [g.consent.id for _, g in items], "now": now, "caller": caller},
+            ).scalars()
+        )
+        for job, grant in items:
+            if grant.consent.id in taken:
+                job.grant = grant
+            else:
+                _refuse(job, _not_taken(conn, grant.consent, caller))
+    for job, grant in again:
+        try:
+            _consume(conn, grant.consent, now, job.recipient.id)
+        except _Denied as denied:
+            _refuse(job, denied)
+        else:
+            job.grant = grant
+
+
+def _audit_entry(conn: Connection, job: _Job) -> dict[str, Any]:
+    store = job.store
+    if job.grant is not None:
+        grant = job.grant
+        names, unknown = _field_names(grant.dataset, job.requested)
+        return audit.entry(
+            actor=job.recipient.id,
+            action=job.action,
+            consent_id=grant.consent.id,
+            dataset_id=grant.dataset.id,
+            subject_ref=grant.consent.subject_ref,
+            purpose=grant.consent.purpose,
+            requested=grant.consented if job.requested is None else names,
+            released=job.released,
+            decision="granted",
+            reason=_with_unknown("consented", unknown),
+        )
+    denied = job.denied
+    assert denied is not None
+    dataset = None
+    if denied.dataset_id is not None:
+        dataset = store.policies.dataset(conn, denied.dataset_id)
+    names, unknown = _field_names(dataset, job.requested)
+    if denied.consent_id is not None and denied.expire:
+        done = conn.execute(_EXPIRE, {"consent_id": denied.consent_id})
+        if done.rowcount == 1:
+            conn.execute(
+                _EVENT,
+                {
+                    "consent_id": denied.consent_id,
+                    "event": "expired",
+                    "at": job.now,
+                    "actor": "system",
+                },
+            )
+    return audit.entry(
+        actor=job.recipient.id,
+        action=job.action,
+        consent_id=denied.consent_id,
+        dataset_id=denied.dataset_id,
+        subject_ref=denied.subject_ref,
+        purpose=denied.purpose,
+        requested=names,
+        released=(),
+        decision="denied",
+        reason=_with_unknown(denied.reason, unknown),
+    )
+
+
+def _any_barred(conn: Connection, granted: list[_Job]) -> str | None:
+    # One question for the whole group; a single decision learns its reason.
+    if len(granted) == 1:
+        job = granted[0]
+        assert job.grant is not None
+        return _barred(conn, job.grant.consent, job.recipient.id)
+    callers = sorted({job.recipient.id for job in granted})
+    pairs = sorted(
+        {(j.grant.dataset.id, j.grant.consent.subject_ref) for j in granted if j.grant is not None}
+    )
+    hit = conn.execute(_ANY_BARRED, {"callers": callers, "pairs": pairs}).scalar()
+    return "barred" if hit else None
+
+
+def _decide_group(jobs: list[_Job]) -> None:
+    """Decide ``jobs`` in one transaction: each job's outcome is set on it.
+
+    If a decision of several meets a suspension or objection after the head
+    was locked, or anything fails before the commit, the transaction rolls
+    back and each decision is taken again alone; an error of a lone decision
+    is raised. A failed commit is raised for every decision of the group and
+    none is taken again: its outcome is unknown (it may have committed).
+    """
+    store = jobs[0].store
+    committing = False
+    try:
+        with store.connection() as conn:
+            # Server time once the transaction has begun: on SQLite a writer
+            # may have waited for the lock, past a consent's expiry.
+            now = utcnow()
+            hashes = [_token_hash(job) for job in jobs]
+            found = _lookup(conn, [h for h in hashes if h is not None])
+            pending: list[tuple[_Job, _Grant]] = []
+            for job, digest in zip(jobs, hashes, strict=True):
+                grant = _prepare(conn, job, found.get(digest) if digest is not None else None, now)
+                if grant is not None:
+                    pending.append((job, grant))
+            _take_uses(conn, pending, now)
+            granted = [job for job in jobs if job.grant is not None]
+            if granted:
+                conn.execute(
+                    _EVENT,
+                    [
+                        {
+                            "consent_id": job.grant.consent.id,
+                            "event": "used",
+                            "at": job.now,
+                            "actor": job.recipient.id,
+                        }
+                        for job in granted
+                        if job.grant is not None
+                    ],
+                )
+            entries = [_audit_entry(conn, job) for job in jobs]
+            audit.append_many(
+                conn, entries, keys=store.keys, checkpoint_every=store.settings.checkpoint_every
+            )
+            # append_many() holds the chain head lock, which every objection
+            # and suspension takes before it commits: what committed before is
+            # seen here, what commits later is ordered after these accesses.
+            # SQLite needs no second look: BEGIN IMMEDIATE took the one write
+            # lock before _check, so nothing has committed since.
+            if granted and not store.serialized_writes:
+                barred = _any_barred(conn, granted)
+                if barred is not None:
+                    raise _Barred(barred)
+            committing = True
+    except _Barred as exc:
+        if len(jobs) > 1:
+            _decide_alone(jobs)
+            return
+        job = jobs[0]
+        assert job.grant is not None
+        denied = _Denied(exc.reason or "barred", job.grant.consent)
+        job.reset()
+        job.denied = denied
+        _decide_group([job])  # records the refusal alone
+    except Exception:
+        if len(jobs) == 1 or committing:
+            raise
+        _decide_alone(jobs)
+
+
+def _decide_alone(jobs: list[_Job]) -> None:
+    for job in jobs:
+        job.reset()
+        try:
+            _decide_group([job])
+        except Exception as exc:
+            job.error = exc
 
 
 def _field_names(dataset: Dataset | None, requested: Sequence[str] | None) -> tuple[list[str], int]:
@@ -303,64 +609,39 @@ def _with_unknown(reason: str, unknown: int) -> str:
     return f"{reason}; {unknown} unknown field names" if unknown else reason
 
 
-def _record_denial(
-    store: ConsentStore,
-    recipient: Principal,
-    action: str,
-    requested: Sequence[str] | None,
-    denied: _Denied,
-    now: dt.datetime,
-) -> None:
-    with store.transaction() as session:
-        dataset = None
-        if denied.dataset_id is not None:
-            dataset = store.policies.dataset(session, denied.dataset_id)
-        names, unknown = _field_names(dataset, requested)
-        if denied.consent_id is not None and denied.expire:
-            done = session.execute(
-                update(Consent)
-                .where(Consent.id == denied.consent_id, Consent.status == "active")
-                .values(status="expired")
-                .execution_options(synchronize_session=False)
-            )
-            if done.rowcount == 1:  # type: ignore[attr-defined]
-                session.add(
-                    ConsentEvent(
-                        consent_id=denied.consent_id, event="expired", at=now, actor="system"
-                    )
-                )
-        audit.append(
-            session,
-            actor=recipient.id,
-            action=action,
-            consent_id=denied.consent_id,
-            dataset_id=denied.dataset_id,
-            subject_ref=denied.subject_ref,
-            purpose=denied.purpose,
-            requested=names,
-            released=(),
-            decision="denied",
-            reason=_with_unknown(denied.reason, unknown),
-            keys=store.keys,
-            checkpoint_every=store.settings.checkpoint_every,
-        )
-
-
-def _records(session: Session, grant: _Grant) -> list[dict[str, Any]]:
-    rows = [
-        dict(data)
-        for (data,) in session.connection().execute(
-            _RECORDS,
-            {"dataset_id": grant.dataset.id, "subject_ref": grant.consent.subject_ref},
-        )
-    ]
-    if not rows:
+def _records(grant: _Grant) -> list[dict[str, Any]]:
+    if not grant.records:
         raise _Denied("no_records", grant.consent)
-    return rows
+    return grant.records
 
 
 def _digest(value: str) -> bytes:
     return sha256(normalize_subject(value).encode("utf-8")).digest()
+
+
+def _submit(job: _Job) -> Future[Any]:
+    job.store.decision_writer(_decide_group).submit(job)
+    return job.future
+
+
+def start_verify(
+    store: ConsentStore, recipient: Principal, token: str, field_name: str, value: str
+) -> Future[bool]:
+    """:func:`verify`, handed back as a future (for an event loop: ``asyncio.wrap_future``)."""
+
+    def body(conn: Connection, grant: _Grant) -> tuple[bool, list[str]]:
+        if field_name not in grant.consented:
+            raise _Denied("field_not_consented", grant.consent)
+        wanted = _digest(value)
+        match = False
+        for record in _records(grant):
+            stored = record.get(field_name)
+            if stored is not None and hmac.compare_digest(_digest(stored), wanted):
+                match = True
+        return match, []
+
+    job = _Job(store, recipient, token, "verify", "access.verify", [field_name], body)
+    return _submit(job)
 
 
 def verify(
@@ -371,25 +652,13 @@ def verify(
     Raises:
         AccessDenied: If the token does not entitle the recipient to verify that field.
     """
-
-    def body(session: Session, grant: _Grant) -> tuple[bool, list[str]]:
-        if field_name not in grant.consented:
-            raise _Denied("field_not_consented", grant.consent)
-        wanted = _digest(value)
-        match = False
-        for record in _records(session, grant):
-            stored = record.get(field_name)
-            if stored is not None and hmac.compare_digest(_digest(stored), wanted):
-                match = True
-        return match, []
-
-    return _decide(store, recipient, token, "verify", "access.verify", [field_name], body)
+    return start_verify(store, recipient, token, field_name, value).result()
 
 
 def _query_body(
     store: ConsentStore, requested: Sequence[str] | None
-) -> Callable[[Session, _Grant], tuple[QueryResult, list[str]]]:
-    def body(session: Session, grant: _Grant) -> tuple[QueryResult, list[str]]:
+) -> Callable[[Connection, _Grant], tuple[QueryResult, list[str]]]:
+    def body(conn: Connection, grant: _Grant) -> tuple[QueryResult, list[str]]:
         names = [f["name"] for f in grant.dataset.fields]
         unknown = [n for n in requested or () if n not in names]
         if unknown:
@@ -399,7 +668,7 @@ def _query_body(
         clear = set(released)
         desensitize = store.policies.get(grant.dataset)
         out: list[dict[str, Any]] = []
-        for record in _records(session, grant):
+        for record in _records(grant):
             subject = record.get(grant.dataset.subject_key)
             out.append(
                 {
@@ -418,6 +687,26 @@ def _query_body(
     return body
 
 
+def _query_job(
+    store: ConsentStore,
+    recipient: Principal,
+    token: str,
+    fields: Sequence[str] | None,
+    mode: str = "query",
+) -> _Job:
+    requested = list(fields) if fields is not None else None
+    return _Job(
+        store, recipient, token, mode, f"access.{mode}", requested, _query_body(store, requested)
+    )
+
+
+def start_query(
+    store: ConsentStore, recipient: Principal, token: str, fields: Sequence[str] | None = None
+) -> Future[QueryResult]:
+    """:func:`query`, handed back as a future (for an event loop: ``asyncio.wrap_future``)."""
+    return _submit(_query_job(store, recipient, token, fields))
+
+
 def query(
     store: ConsentStore, recipient: Principal, token: str, fields: Sequence[str] | None = None
 ) -> QueryResult:
@@ -432,10 +721,7 @@ def query(
     Raises:
         AccessDenied: If the token does not entitle the recipient to query.
     """
-    requested = list(fields) if fields is not None else None
-    return _decide(
-        store, recipient, token, "query", "access.query", requested, _query_body(store, fields)
-    )
+    return start_query(store, recipient, token, fields).result()
 
 
 def batch(
@@ -448,22 +734,23 @@ def batch(
 
     Only batch-mode consents that an admin approved pass. A denied row
     carries no records and no reason.
+
+    Raises:
+        AuditWriteError: If a row's decision could not be audited (after every
+            row was decided; that row released nothing).
     """
+    futures = [_submit(_query_job(store, recipient, t, fields, mode="batch")) for t in tokens]
     rows: list[BatchRow] = []
-    requested = list(fields) if fields is not None else None
-    for index, token in enumerate(tokens):
+    failed: BaseException | None = None
+    for index, future in enumerate(futures):
         try:
-            result = _decide(
-                store,
-                recipient,
-                token,
-                "batch",
-                "access.batch",
-                requested,
-                _query_body(store, fields),
-            )
+            result = future.result()
         except AccessDenied:
             rows.append(BatchRow(index=index, granted=False))
+        except Exception as exc:
+            failed = failed or exc
         else:
             rows.append(BatchRow(index=index, granted=True, result=result))
+    if failed is not None:
+        raise failed
     return rows

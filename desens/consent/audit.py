@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -39,8 +39,10 @@ __all__ = [
     "GENESIS_HASH",
     "ChainReport",
     "append",
+    "append_many",
     "checkpoint",
     "checkpoint_message",
+    "entry",
     "entry_hash",
     "verify_chain",
 ]
@@ -86,8 +88,36 @@ def _fields_of(entry: AuditEntry) -> dict[str, Any]:
     return {name: getattr(entry, name) for name in _HASHED_FIELDS}
 
 
+def entry(
+    *,
+    actor: str,
+    action: str,
+    decision: str,
+    reason: str,
+    consent_id: str | None = None,
+    dataset_id: str | None = None,
+    subject_ref: str | None = None,
+    purpose: str | None = None,
+    requested: Iterable[str] = (),
+    released: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The content of one entry, for :func:`append_many` (which chains it)."""
+    return {
+        "actor": actor,
+        "action": action,
+        "consent_id": consent_id,
+        "dataset_id": dataset_id,
+        "subject_ref": subject_ref,
+        "purpose": purpose,
+        "fields_requested": sorted(set(requested)),
+        "fields_released": sorted(set(released)),
+        "decision": decision,
+        "reason": reason,
+    }
+
+
 def append(
-    session: Session,
+    session: Session | Connection,
     *,
     actor: str,
     action: str,
@@ -104,46 +134,84 @@ def append(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction; the caller commits.
 
+    ``session`` is an ORM session or a Core connection in a transaction.
     Call it last in a transaction, after any row lock the transaction takes
     on other tables, so that all writers lock in the same order.
 
     Raises:
         AuditWriteError: If the entry cannot be written; roll back, release nothing.
     """
-    try:
-        conn = session.connection()
-        head_seq, head_hash = conn.execute(_HEAD).one()
-        fields: dict[str, Any] = {
-            "seq": head_seq + 1,
-            "at": utcnow().isoformat(),
-            "actor": actor,
-            "action": action,
-            "consent_id": consent_id,
-            "dataset_id": dataset_id,
-            "subject_ref": subject_ref,
-            "purpose": purpose,
-            "fields_requested": sorted(set(requested)),
-            "fields_released": sorted(set(released)),
-            "decision": decision,
-            "reason": reason,
-            "prev_hash": head_hash,
-        }
-        fields["hash"] = entry_hash(fields)
-        _insert(session, fields)
-        conn.execute(_SET_HEAD, {"new_seq": fields["seq"], "new_hash": fields["hash"]})
-        if keys is not None and checkpoint_every and fields["seq"] % checkpoint_every == 0:
-            _sign(session, keys, fields["seq"], fields["hash"])
-    except SQLAlchemyError as exc:
-        raise AuditWriteError(
-            f"the audit entry for {action!r} could not be written "
-            f"({type(exc).__name__}); nothing was released"
-        ) from None
+    content = entry(
+        actor=actor,
+        action=action,
+        decision=decision,
+        reason=reason,
+        consent_id=consent_id,
+        dataset_id=dataset_id,
+        subject_ref=subject_ref,
+        purpose=purpose,
+        requested=requested,
+        released=released,
+    )
+    [fields] = append_many(session, [content], keys=keys, checkpoint_every=checkpoint_every)
     return AuditEntry(**fields)
 
 
-def _insert(session: Session, fields: dict[str, Any]) -> None:
+def append_many(
+    session: Session | Connection,
+    entries: list[dict[str, Any]],
+    *,
+    keys: ConsentKeys | None = None,
+    checkpoint_every: int | None = None,
+) -> list[dict[str, Any]]:
+    """Append several entries (from :func:`entry`), in order, under one lock of the head.
+
+    The same contract as :func:`append`: the caller's transaction, called
+    last, and the caller commits. Returns every entry's fields, hash included.
+
+    Raises:
+        AuditWriteError: If the entries cannot be written; roll back, release nothing.
+    """
+    rows: list[dict[str, Any]] = []
+    try:
+        conn = session if isinstance(session, Connection) else session.connection()
+        head_seq, head_hash = conn.execute(_HEAD).one()
+        for content in entries:
+            head_seq += 1
+            fields: dict[str, Any] = {
+                "seq": head_seq,
+                "at": utcnow().isoformat(),
+                **content,
+                "prev_hash": head_hash,
+            }
+            fields["hash"] = head_hash = entry_hash(fields)
+            rows.append(fields)
+        if not rows:
+            return rows
+        _insert(conn, rows)
+        conn.execute(_SET_HEAD, {"new_seq": head_seq, "new_hash": head_hash})
+        due = [f for f in rows if checkpoint_every and f["seq"] % checkpoint_every == 0]
+        if due and keys is not None:
+            # A session on the caller's connection joins its transaction.
+            joined = Session(bind=session) if isinstance(session, Connection) else session
+            try:
+                for f in due:
+                    _sign(joined, keys, f["seq"], f["hash"])
+            finally:
+                if joined is not session:
+                    joined.close()
+    except SQLAlchemyError as exc:
+        actions = ", ".join(sorted({repr(e["action"]) for e in entries}))
+        raise AuditWriteError(
+            f"the audit entry for {actions} could not be written "
+            f"({type(exc).__name__}); nothing was released"
+        ) from None
+    return rows
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     # One seam, so tests can make the audit write fail.
-    session.connection().execute(_INSERT, fields)
+    conn.execute(_INSERT, rows)
 
 
 def checkpoint_message(seq: int, head_hash: str, at: str) -> bytes:

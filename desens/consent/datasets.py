@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from desens.consent import audit
@@ -255,8 +255,13 @@ class PolicyCache:
         self._cache: dict[str, Desensitizer] = {}
         self._datasets: dict[str, Dataset] = {}
 
-    def dataset(self, session: Session, dataset_id: str) -> Dataset:
+    def dataset(self, session: Session | Connection, dataset_id: str) -> Dataset:
         """The dataset (a detached copy, read once per process).
+
+        Args:
+            session: An ORM session, or a Core connection (read through a
+                session that joins its transaction).
+            dataset_id: The dataset's id.
 
         Raises:
             NotFound: If there is no such dataset.
@@ -264,8 +269,13 @@ class PolicyCache:
         with self._lock:
             found = self._datasets.get(dataset_id)
         if found is None:
-            found = get_dataset(session, dataset_id)
-            session.expunge(found)
+            if isinstance(session, Connection):
+                with Session(bind=session) as joined:
+                    found = get_dataset(joined, dataset_id)
+                    joined.expunge(found)
+            else:
+                found = get_dataset(session, dataset_id)
+                session.expunge(found)
             with self._lock:
                 self._datasets[dataset_id] = found
         return found

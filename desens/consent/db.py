@@ -9,12 +9,13 @@ order. :func:`migrate` brings a database to the newest Alembic revision.
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -48,7 +49,36 @@ def make_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> Eng
         engine = create_engine(parsed, **kwargs)
         _sqlite_setup(engine, immediate)
         return engine
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+#: A pooled connection idle longer than this is pinged before it is used.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    # SQLAlchemy's pool_pre_ping pings on every checkout: a round trip per
+    # transaction, paid again by every group of access decisions. A server
+    # restart or a dropped idle connection is caught the same way here, by a
+    # ping after the connection sat idle; one taken back within a second is
+    # used as it is (if it broke meanwhile, the statement's error invalidates
+    # the pool, as it would have after a successful ping).
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
+        except Exception as error:
+            # The pool discards this connection and tries a new one.
+            raise exc.DisconnectionError(f"a pooled connection is gone ({error})") from None
 
 
 def _sqlite_setup(engine: Engine, immediate: bool) -> None:

@@ -40,6 +40,15 @@ class ConsentSettings(BaseSettings):
             (0: look it up on every request). Suspension is always re-read
             in the access transaction, so it still takes effect at once.
         worker_threads: Threads that run requests (the store is synchronous).
+        group_commit: Most access decisions committed in one transaction
+            (1: each alone). Decisions waiting at the same moment share one
+            transaction and one durable commit; each is still audited in the
+            transaction that releases its data, and answered only after it
+            committed.
+        group_wait_ms: How long a group of access decisions waits for more
+            to join it, only after a group of several (0: never waits). Under
+            concurrent load this merges the cohorts of callers into fewer,
+            larger groups; a lone caller never waits.
         access_log: Let uvicorn log one line per request (method, path, status;
             never a body, and no route puts a value in its path).
     """
@@ -57,6 +66,8 @@ class ConsentSettings(BaseSettings):
     auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     worker_threads: int = Field(default=4, ge=1, le=200)
     access_log: bool = True
+    group_commit: int = Field(default=32, ge=1, le=1000)
+    group_wait_ms: float = Field(default=2.0, ge=0, le=100)
 
     def load_keys(self) -> KeyRing:
         """The key ring named by ``keyring``, else the ``DESENS_KEYRING``/``DESENS_KEY`` one."""

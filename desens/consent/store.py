@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from desens.consent.crypto import ConsentKeys
 from desens.consent.datasets import PolicyCache
 from desens.consent.db import is_memory_sqlite, make_engine, make_sessionmaker, migrate
+from desens.consent.grouping import GroupWriter
 from desens.consent.models import Principal
 from desens.consent.principals import authenticate
 from desens.consent.settings import ConsentSettings
@@ -65,7 +67,13 @@ class ConsentStore:
         self._write_lock: threading.Lock | None = (
             threading.Lock() if self.engine.url.get_backend_name() == "sqlite" else None
         )
+        #: True when a write transaction holds the database's one write lock
+        #: from its first statement (SQLite, BEGIN IMMEDIATE): nothing else
+        #: commits while it runs.
+        self.serialized_writes = self._write_lock is not None
         self.policies = PolicyCache(self.ring)
+        self._writer: GroupWriter[Any] | None = None
+        self._writer_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ConsentStore(url={self.engine.url!r}, keys={self.keys!r})"
@@ -83,6 +91,51 @@ class ConsentStore:
             return
         with self._write_lock, self.sessions.begin() as session:
             yield session
+
+    def cached_principal(self, api_key: str | None) -> Principal | None:
+        """The principal of ``api_key`` if it is cached and fresh, else None.
+
+        No I/O, so an async caller can try it before going to a thread for
+        :meth:`principal_for_key`.
+        """
+        ttl = self.settings.auth_cache_seconds
+        if not ttl or not api_key:
+            return None
+        hit = self._auth_cache.get(self.keys.api_key_hash(api_key))
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction, for the access decisions.
+
+        The same transaction as :meth:`transaction` (committed on success,
+        rolled back on error, SQLite writers queued) without an ORM session.
+        """
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    def decision_writer(self, run: Callable[[list[Any]], None]) -> GroupWriter[Any]:
+        """The thread that commits access decisions in groups (started on first use).
+
+        Args:
+            run: What decides a group (the access module's); used when the
+                thread is started.
+        """
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = GroupWriter(
+                    run,
+                    self.settings.group_commit,
+                    name="desens-access-decisions",
+                    max_wait=self.settings.group_wait_ms / 1000,
+                )
+            return self._writer
 
     def principal_for_key(self, api_key: str | None) -> Principal:
         """The principal an API key belongs to, cached ``auth_cache_seconds``.
@@ -113,7 +166,11 @@ class ConsentStore:
             yield session
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Finish the queued decisions, then close every pooled connection."""
+        with self._writer_lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

@@ -248,7 +248,7 @@ def test_now_is_read_once_the_transaction_has_begun(world: World, monkeypatch) -
     )
     clock = [expires - dt.timedelta(seconds=1)]
     monkeypatch.setattr(access_module, "utcnow", lambda: clock[0])
-    begin = world.store.transaction
+    begin = world.store.connection
 
     @contextmanager
     def queued() -> Iterator[object]:
@@ -256,7 +256,7 @@ def test_now_is_read_once_the_transaction_has_begun(world: World, monkeypatch) -
         with begin() as session:
             yield session
 
-    monkeypatch.setattr(world.store, "transaction", queued)
+    monkeypatch.setattr(world.store, "connection", queued)
     assert denied_reason(world, lambda: query(world.store, world.recipient, token)) == "expired"
     with world.store.reading() as s:
         assert s.get(Consent, consent.id).uses == 0  # type: ignore[union-attr]
