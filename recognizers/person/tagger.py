@@ -114,10 +114,13 @@ class PersonTagger:
             if version != FORMAT_VERSION:
                 raise ValueError(f"model format {version}, expected {FORMAT_VERSION}")
             bits = int(data["bits"])
-            state = np.zeros((1 << bits, 5), dtype=np.float32)
-            state[data["state_index"].astype(np.int64)] = data["state_weight"].astype(np.float32)
-            transition = data["transition"].astype(np.float32)
-        return cls.from_weights(lexicons or load_lexicons(), bits, state, transition)
+            crf = LinearChainCrf.from_rows(
+                1 << bits,
+                data["state_index"].astype(np.int64),
+                data["state_weight"].astype(np.float32),
+                data["transition"].astype(np.float32),
+            )
+        return cls(FeatureExtractor(lexicons or load_lexicons(), bits), crf)
 
     def tag(self, texts: Sequence[str]) -> list[list[Span]]:
         """Find name spans ``(start, end, confidence)`` in each text (end exclusive)."""
