@@ -27,8 +27,9 @@ text into the next. Membership of 2-4 character words (dictionary words,
 context words, compound surnames) is tested with rolling n-gram hashes against
 an open-addressing hash table (built by :meth:`Lexicons.build` when the package
 is made, see :mod:`recognizers.person.lexicon`); single characters (surnames,
-given-name characters) use a per-code-point array. Only the n-grams whose every character occurs at that place in some word are looked
-up (:attr:`Lexicons.gram_chars`): digits, punctuation and most Latin text never
+given-name characters) use a per-code-point array. Only the n-grams whose
+every character occurs at that place in some word are looked up
+(:attr:`Lexicons.gram_chars`): digits, punctuation and most Latin text never
 reach the table, whose lookups are cache misses.
 """
 
