@@ -53,6 +53,9 @@ def pattern_chars(pattern: str) -> set[int] | None:
         ['0', '1', '2', 'a', 'b', 'c']
     """
     chars: set[int] = set()
+    # Ranges are collected first: a pattern repeats the same large ranges
+    # (all of Han, many times over), and expanding each once is much faster.
+    spans: set[tuple[int, int]] = set()
 
     def walk(items: Iterable[tuple[object, object]]) -> None:
         for op, av in items:
@@ -63,7 +66,7 @@ def pattern_chars(pattern: str) -> set[int] | None:
                     if op2 is sre.LITERAL:
                         chars.add(av2)
                     elif op2 is sre.RANGE:
-                        chars.update(range(av2[0], av2[1] + 1))
+                        spans.add((av2[0], av2[1]))
                     else:
                         raise _Unbounded
             elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
@@ -91,6 +94,8 @@ def pattern_chars(pattern: str) -> set[int] | None:
         walk(parsed)
     except _Unbounded:
         return None
+    for lo, hi in spans:
+        chars.update(range(lo, hi + 1))
     return chars
 
 
@@ -108,7 +113,7 @@ class Alphabet:
         self.members = frozenset(chars)
         self.keys = keys
         self.table = np.zeros(_CODE_POINTS, dtype=np.uint8)
-        self.table[sorted(chars)] = _MEMBER
+        self.table[np.fromiter(chars, dtype=np.int64, count=len(chars))] = _MEMBER
         key_points = [ord(k) for k in keys]
         if not set(key_points) <= self.members:
             raise ValueError("every key character must be in the alphabet")

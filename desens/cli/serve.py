@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from desens.consent.errors import ConsentError
 from desens.errors import BadRecordError, ConfigError, InputError
 from desens.records import parse_json_object
 
@@ -133,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``desens serve``."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from desens.consent.errors import ConsentError
     from desens.consent.store import ConsentStore
 
     settings = settings_from_args(args, host=args.host, port=args.port)

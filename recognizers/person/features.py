@@ -25,10 +25,11 @@ All work is numpy over one array of code points: the texts of a batch are
 joined with :data:`PAD` sentinels so that no window or n-gram crosses from one
 text into the next. Membership of 2-4 character words (dictionary words,
 context words, compound surnames) is tested with rolling n-gram hashes against
-an open-addressing hash table built once in :meth:`Lexicons.build`; single
-characters (surnames, given-name characters) use a per-code-point array. Only
-the n-grams whose every character occurs at that place in some word are looked
-up (:attr:`Lexicons.gram_chars`): digits, punctuation and most Latin text never
+an open-addressing hash table (built by :meth:`Lexicons.build` when the package
+is made, see :mod:`recognizers.person.lexicon`); single characters (surnames,
+given-name characters) use a per-code-point array. Only the n-grams whose
+every character occurs at that place in some word are looked up
+(:attr:`Lexicons.gram_chars`): digits, punctuation and most Latin text never
 reach the table, whose lookups are cache misses.
 """
 
@@ -365,38 +366,32 @@ def char_classes(cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return _class_table()[cps].astype(np.int64)
 
 
+# Code point ranges (inclusive) of each class, applied in this order (later
+# ranges win): ideographs (CJK and extension A, extensions B-F and
+# compatibility supplement), ASCII and full-width digits, Latin letters
+# (ASCII, full-width, Latin-1 and Latin Extended-A/B), punctuation (ASCII,
+# CJK symbols, full-width forms, general punctuation, box drawing), spaces.
+_CLASS_RANGES = (
+    (C_HAN, ((0x3400, 0x9FFF), (0x20000, 0x2FA1F))),
+    (C_DIGIT, ((0x30, 0x39), (0xFF10, 0xFF19))),
+    (C_LATIN, ((0x41, 0x5A), (0x61, 0x7A), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A), (0xC0, 0x24F))),
+    (C_PUNCT, ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E), (0x3000, 0x303F))),
+    (C_PUNCT, ((0xFF01, 0xFF0F), (0xFF1A, 0xFF20), (0x2010, 0x206F), (0xFF3B, 0xFF40))),
+    (C_PUNCT, ((0xFF5B, 0xFF65), (0x2500, 0x257F))),
+    (C_SPACE, ((0x20, 0x20), (0x09, 0x09), (0x0A, 0x0A), (0x0D, 0x0D), (0x3000, 0x3000))),
+)
+
+
 @cache
 def _class_table() -> npt.NDArray[np.uint8]:
     """:func:`char_classes` of every code point, computed once: lookups beat ranges."""
-    return _classify(np.arange(_CODE_POINTS, dtype=np.int64)).astype(np.uint8)
-
-
-def _classify(cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    cls = np.full(cps.shape, C_OTHER, dtype=np.int64)
-    cls[(cps >= 0x3400) & (cps <= 0x9FFF)] = C_HAN
-    cls[(cps >= 0x20000) & (cps <= 0x2FA1F)] = C_HAN
-    digit = ((cps >= 0x30) & (cps <= 0x39)) | ((cps >= 0xFF10) & (cps <= 0xFF19))
-    cls[digit] = C_DIGIT
-    latin = (
-        ((cps >= 0x41) & (cps <= 0x5A))
-        | ((cps >= 0x61) & (cps <= 0x7A))
-        | ((cps >= 0xFF21) & (cps <= 0xFF3A))
-        | ((cps >= 0xFF41) & (cps <= 0xFF5A))
-        | ((cps >= 0xC0) & (cps <= 0x24F))
-    )
-    cls[latin] = C_LATIN
-    punct = ((cps >= 0x21) & (cps <= 0x2F)) | ((cps >= 0x3A) & (cps <= 0x40))
-    punct |= ((cps >= 0x5B) & (cps <= 0x60)) | ((cps >= 0x7B) & (cps <= 0x7E))
-    punct |= ((cps >= 0x3000) & (cps <= 0x303F)) | ((cps >= 0xFF01) & (cps <= 0xFF0F))
-    punct |= ((cps >= 0xFF1A) & (cps <= 0xFF20)) | ((cps >= 0x2010) & (cps <= 0x206F))
-    punct |= ((cps >= 0xFF3B) & (cps <= 0xFF40)) | ((cps >= 0xFF5B) & (cps <= 0xFF65))
-    punct |= (cps >= 0x2500) & (cps <= 0x257F)  # box drawing
-    cls[punct] = C_PUNCT
-    space = (cps == 0x20) | (cps == 0x09) | (cps == 0x0A) | (cps == 0x0D) | (cps == 0x3000)
-    cls[space] = C_SPACE
-    cls[np.isin(cps, [ord(c) for c in _NAME_DOTS])] = C_DOT
-    cls[cps == 0] = C_PAD
-    return cls
+    table = np.full(_CODE_POINTS, C_OTHER, dtype=np.uint8)
+    for cls, ranges in _CLASS_RANGES:
+        for lo, hi in ranges:
+            table[lo : hi + 1] = cls
+    table[[ord(c) for c in _NAME_DOTS]] = C_DOT
+    table[0] = C_PAD
+    return table
 
 
 class FeatureExtractor:

@@ -83,8 +83,8 @@ class CnPersonRecognizer(EntityRecognizer):
         """Load the CRF weights and lexicons (called once by the constructor).
 
         Raises:
-            ModelError: the model file is missing or was written by an
-                incompatible version.
+            ModelError: the model or lexicons file is missing or was written by
+                an incompatible version.
         """
         # Imported here: desens imports recognizers, so a module-level import
         # would be circular when recognizers is imported first.
@@ -95,7 +95,8 @@ class CnPersonRecognizer(EntityRecognizer):
         except (OSError, ValueError, KeyError) as exc:
             where = self._model_path or "recognizers/person/model.npz"
             raise ModelError(
-                f"cannot load the PERSON model from {where}: {exc}; "
+                f"cannot load the PERSON model from {where} (with recognizers/person/"
+                f"lexicons.npz): {exc}; "
                 "reinstall desens or retrain with `python -m recognizers.person.train`"
             ) from exc
 

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from recognizers.person.crf import BEGIN, END, SINGLE, LinearChainCrf
 from recognizers.person.features import FeatureExtractor, Lexicons, encode_batch
-from recognizers.person.lexicon import build_lexicons
+from recognizers.person.lexicon import load_lexicons
 
 __all__ = ["FORMAT_VERSION", "MAX_SEGMENT", "PersonTagger", "Span"]
 
@@ -95,9 +95,15 @@ class PersonTagger:
     def load(cls, path: str | Path | None = None, lexicons: Lexicons | None = None) -> PersonTagger:
         """Load a model file (default: the ``model.npz`` shipped in this package).
 
+        Args:
+            path: the model file.
+            lexicons: the lexicons the model was trained with; by default
+                those shipped in this package (``lexicons.npz``).
+
         Raises:
-            FileNotFoundError: the model file does not exist.
-            ValueError: the file was written by an incompatible version.
+            FileNotFoundError: the model or lexicons file does not exist.
+            KeyError: a file lacks an array.
+            ValueError: a file was written by an incompatible version.
         """
         res = resources.files("recognizers.person").joinpath("model.npz")
         with (
@@ -108,10 +114,13 @@ class PersonTagger:
             if version != FORMAT_VERSION:
                 raise ValueError(f"model format {version}, expected {FORMAT_VERSION}")
             bits = int(data["bits"])
-            state = np.zeros((1 << bits, 5), dtype=np.float32)
-            state[data["state_index"].astype(np.int64)] = data["state_weight"].astype(np.float32)
-            transition = data["transition"].astype(np.float32)
-        return cls.from_weights(lexicons or build_lexicons(), bits, state, transition)
+            crf = LinearChainCrf.from_rows(
+                1 << bits,
+                data["state_index"].astype(np.int64),
+                data["state_weight"].astype(np.float32),
+                data["transition"].astype(np.float32),
+            )
+        return cls(FeatureExtractor(lexicons or load_lexicons(), bits), crf)
 
     def tag(self, texts: Sequence[str]) -> list[list[Span]]:
         """Find name spans ``(start, end, confidence)`` in each text (end exclusive)."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from recognizers.person.crf import LABELS
 from recognizers.person.features import FeatureExtractor, encode_batch
-from recognizers.person.lexicon import build_lexicons
+from recognizers.person.lexicon import build_lexicons, lexicon_differences, load_lexicons
 from recognizers.person.synth import generate, swap_names
 from recognizers.person.tagger import FORMAT_VERSION, PersonTagger
 
@@ -114,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     lexicons = build_lexicons()
+    if lexicon_differences(lexicons, load_lexicons()):
+        print(
+            "note: the shipped recognizers/person/lexicons.npz differs from jieba's dictionary "
+            "and the word lists this model is trained with; regenerate it with "
+            "`python -m recognizers.person.build_lexicon`",
+            file=sys.stderr,
+        )
     extractor = FeatureExtractor(lexicons, args.bits)
     train = read_jsonl(args.data / "cluener_train.jsonl")
     train += swap_names(train, seed=args.seed, share=args.swap)

@@ -165,3 +165,17 @@ def test_table_format() -> None:
     rows = proc.stdout.decode().splitlines()
     assert rows[0].split() == ["line:col", "entity", "score", "length"]
     assert any(r.split()[:2] == ["1:17", "CN_RESIDENT_ID"] for r in rows[1:])
+
+
+def test_cli_import_leaves_the_consent_store_alone() -> None:
+    # The consent store (SQLAlchemy, alembic) costs ~0.5 s to import; only
+    # `desens serve` and `desens audit` need it, not every command.
+    code = (
+        "import sys, desens.cli; "
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('sqlalchemy', 'alembic') or m.startswith('desens.consent')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert proc.stdout.strip() == "[]"

@@ -36,6 +36,8 @@ def test_wheel_install_runs_outside_source_tree(tmp_path: Path) -> None:
         timeout=600,
     )
     assert (target / "bin" / "desens").exists()
+    for data in ("model.npz", "lexicons.npz"):
+        assert (target / "recognizers" / "person" / data).exists()
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     sample = workdir / "in.jsonl"

@@ -193,3 +193,27 @@ def test_hash_table_finds_keys_and_only_keys() -> None:
     assert table.lookup(keys).tolist() == list(range(5000))
     others = rng.integers(1, 2**63, 5000, dtype=np.uint64)
     assert (table.lookup(np.setdiff1d(others, keys)) == -1).all()
+
+
+def test_character_classes() -> None:
+    from recognizers.person import features as f
+
+    text = "\x00张5５Aａé·，, 　\t😀"
+    expected = [
+        f.C_PAD,
+        f.C_HAN,
+        f.C_DIGIT,
+        f.C_DIGIT,
+        f.C_LATIN,
+        f.C_LATIN,
+        f.C_LATIN,
+        f.C_DOT,
+        f.C_PUNCT,
+        f.C_PUNCT,
+        f.C_SPACE,
+        f.C_SPACE,  # U+3000 is in the CJK punctuation block, but a space
+        f.C_SPACE,
+        f.C_OTHER,
+    ]
+    cps = np.array([ord(c) for c in text], dtype=np.int64)
+    assert f.char_classes(cps).tolist() == expected
