@@ -23,11 +23,18 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from desens.consent.crypto import ConsentKeys
 from desens.consent.datasets import PolicyCache
-from desens.consent.db import is_memory_sqlite, make_engine, make_sessionmaker, migrate
+from desens.consent.db import (
+    WalCheckpointer,
+    is_memory_sqlite,
+    make_engine,
+    make_sessionmaker,
+    migrate,
+)
 from desens.consent.grouping import GroupWriter
 from desens.consent.models import Principal
 from desens.consent.principals import authenticate
@@ -52,14 +59,24 @@ class ConsentStore:
         self.settings = settings
         self.ring = ring if ring is not None else settings.load_keys()
         self.keys = ConsentKeys(self.ring)
-        self.engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
+        # A file SQLite database of our own engine is checkpointed by a thread
+        # of ours, not by whichever commit crosses SQLite's threshold.
+        own_wal = (
+            engine is None
+            and make_url(settings.database_url).get_backend_name() == "sqlite"
+            and not is_memory_sqlite(settings.database_url)
+        )
+        self.engine = engine or make_engine(
+            settings.database_url, pool_size=settings.pool_size, autocheckpoint=not own_wal
+        )
         self.sessions = make_sessionmaker(self.engine)
         # SQLite readers (API-key lookups, history) need no write lock.
         url = self.engine.url.render_as_string(hide_password=False)
         if self.engine.url.get_backend_name() == "sqlite" and not is_memory_sqlite(url):
-            self.read_engine = make_engine(url, immediate=False)
+            self.read_engine = make_engine(url, immediate=False, autocheckpoint=not own_wal)
         else:
             self.read_engine = self.engine
+        self._checkpointer = WalCheckpointer(self.read_engine) if own_wal else None
         self.readers = make_sessionmaker(self.read_engine)
         # SQLite has one writer at a time; queueing writers here instead of in
         # SQLite's busy handler (which sleeps and retries) keeps latency flat.
@@ -171,6 +188,8 @@ class ConsentStore:
             writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

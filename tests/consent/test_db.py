@@ -42,3 +42,18 @@ def test_connections_killed_while_idle(world: World, monkeypatch, idle_ping: boo
                 query(world.store, world.recipient, token)
     finally:
         engine.dispose()  # the engine outlives the test: no dead connection left in it
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_sqlite_commits_are_synced_and_checkpointed_by_the_store(world: World) -> None:
+    store = world.store
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        conn.rollback()
+    _, token = world.give(world.subjects[0])
+    query(world.store, world.recipient, token)
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    busy, log, done = checkpointer.checkpoint()
+    assert busy == 0 and log == done  # everything in the WAL reached the database file
