@@ -6,8 +6,8 @@ with (a) every column declared (benchmarks/policies/declared.yaml) and (b) the
 remark scanned by the analyzer (benchmarks/policies/scanned.yaml), each with
 one and with two workers. Each run is its own process, so its peak RSS is its
 own. Prints one JSON object (rows/s per core, CPU seconds, peak RSS, the
-speed-up of two workers, the load average around the runs) and a human line
-on stderr.
+speed-up of two workers and their CPU seconds over one worker's, the load
+average around the runs) and a human line on stderr.
 
 With ``--baseline TREE`` (another checkout of desens, for example
 ``git archive main | tar -x -C /tmp/base``) every run is also made with that
@@ -133,6 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "speedup_workers_2": {
             k: round(v[0]["seconds"] / v[1]["seconds"], 2) for k, v in measured.items()
         },
+        # CPU seconds of two workers over one: the work parallelism adds. Unlike
+        # the speed-up it hardly depends on what else the machine runs.
+        "cpu_workers_2_over_1": {
+            k: round(v[1]["cpu_seconds"] / v[0]["cpu_seconds"], 2) for k, v in measured.items()
+        },
         "targets": {
             "a_rows_per_s_per_core": 100_000,
             "b_rows_per_s_per_core": 10_000,
@@ -151,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             **base,
             "speedup_workers_2": {
                 k: round(v[0]["seconds"] / v[1]["seconds"], 2) for k, v in base.items()
+            },
+            "cpu_workers_2_over_1": {
+                k: round(v[1]["cpu_seconds"] / v[0]["cpu_seconds"], 2) for k, v in base.items()
             },
             "current_over_baseline_1_worker": {
                 k: round(v[0]["seconds"] / measured[k][0]["seconds"], 2) for k, v in base.items()
