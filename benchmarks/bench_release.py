@@ -52,23 +52,40 @@ report = release(ReleaseOptions(
 seconds = time.perf_counter() - start
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = time.process_time() - cpu + children.ru_utime + children.ru_stime
+own = resource.getrusage(resource.RUSAGE_SELF)
+cpu_total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime  # with imports
 rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({
-    "seconds": seconds, "cpu": cpu, "rows": report.input["rows"], "peak_rss_kb": rss_kb,
+    "seconds": seconds, "cpu": cpu, "cpu_total": cpu_total, "rows": report.input["rows"],
+    "peak_rss_kb": rss_kb,
     "rows_out": report.output["rows"], "residual_passed": report.residual_scan["passed"],
 }))
 """
 
 
+def _busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used so far (Linux), else None."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def run(data: Path, policy: str, workers: int, out_dir: Path, tree: Path) -> dict[str, Any]:
     """Release ``data`` with the code in ``tree``, in a fresh process; time, rows/s, peak RSS."""
+    busy = _busy_seconds()
     proc = subprocess.run(
         [sys.executable, "-c", RUN_ONE, str(data), str(out_dir / "out.csv"),
          str(HERE / "policies" / policy), str(workers), str(tree)],
         capture_output=True, text=True, check=True, cwd=tree,
     )  # fmt: skip
     result = json.loads(proc.stdout)
+    # What other processes used meanwhile: near 0, the run had the machine to itself.
+    after = _busy_seconds()
+    others = None if busy is None or after is None else after - busy - result["cpu_total"]
     return {
         "workers": workers,
         "seconds": round(result["seconds"], 2),
@@ -77,6 +94,7 @@ def run(data: Path, policy: str, workers: int, out_dir: Path, tree: Path) -> dic
         "rows_per_s_per_core": round(result["rows"] / result["seconds"] / workers),
         "peak_rss_mb": round(result["peak_rss_kb"] / 1024, 1),  # largest process of the run
         "residual_scan_passed": result["residual_passed"],
+        "others_cpu_seconds": None if others is None else round(max(others, 0.0), 2),
     }
 
 
