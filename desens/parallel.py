@@ -262,7 +262,10 @@ def _map_here_too(
                 pending.append(child.send(chunk))
             else:
                 slot = _Slot()
-                slot.set(False, fn(chunk))
+                try:
+                    slot.set(False, fn(chunk))
+                except Exception as exc:  # raised in its turn, after earlier chunks' results
+                    slot.set(True, exc)
                 pending.append(slot)
             while pending and (pending[0].done or len(pending) >= limit):
                 while not pending[0].done:

@@ -116,3 +116,21 @@ def test_work_here_raises_an_exception_from_the_child() -> None:
     # The first chunk always goes to a child.
     with pytest.raises(ValueError, match="seven"):
         list(ordered_map(_fail_on_seven, iter([[7]]), workers=2, work_here=True))
+
+
+def _fail_here(chunk: list[int]) -> tuple[int, list[int]]:
+    if _STATE["parent"] != os.getpid():
+        time.sleep(0.2)  # the child is slow: the next chunks are mapped here
+    elif chunk == [3]:
+        raise ValueError("three")
+    return _work(chunk)
+
+
+def test_work_here_raises_its_own_exception_in_order() -> None:
+    # Chunks 0 and 1 go to the slow child; 2 and 3 (which fails) are mapped
+    # here meanwhile. The results before 3 come out first, as with one worker.
+    _STATE.update(offset=0, parent=os.getpid())
+    results = ordered_map(_fail_here, ([i] for i in range(10)), workers=2, work_here=True)
+    assert [next(results)[1] for _ in range(3)] == [[0], [1], [2]]
+    with pytest.raises(ValueError, match="three"):
+        next(results)
