@@ -148,6 +148,8 @@ class _Child:
                 n = os.write(self.task_w, self.outgoing)
             except BlockingIOError:
                 return
+            except BrokenPipeError:
+                raise self._died() from None
             del self.outgoing[:n]
 
     def read(self) -> None:
@@ -158,10 +160,7 @@ class _Child:
             except BlockingIOError:
                 break
             if not data:
-                raise RuntimeError(
-                    f"a worker process (pid {self.process.pid}) ended unexpectedly "
-                    f"(exit code {self.process.exitcode}); see its error above"
-                )
+                raise self._died()
             self.incoming += data
         while len(self.incoming) >= _HEADER:
             size = int.from_bytes(self.incoming[:_HEADER], "little")
@@ -170,6 +169,13 @@ class _Child:
             failed, value = pickle.loads(memoryview(self.incoming)[_HEADER : _HEADER + size])
             del self.incoming[: _HEADER + size]
             self.waiting.popleft().set(failed, value)
+
+    def _died(self) -> RuntimeError:
+        self.process.join(timeout=1)
+        return RuntimeError(
+            f"a worker process (pid {self.process.pid}) ended unexpectedly "
+            f"(exit code {self.process.exitcode}); see its error above, if any"
+        )
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):

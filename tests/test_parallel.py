@@ -134,3 +134,16 @@ def test_work_here_raises_its_own_exception_in_order() -> None:
     assert [next(results)[1] for _ in range(3)] == [[0], [1], [2]]
     with pytest.raises(ValueError, match="three"):
         next(results)
+
+
+def _die_in_child(chunk: list[int]) -> list[int]:
+    if _STATE["parent"] != os.getpid():
+        os._exit(3)
+    return chunk
+
+
+def test_work_here_reports_a_child_that_died() -> None:
+    _STATE["parent"] = os.getpid()
+    with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code 3\)"):
+        list(ordered_map(_die_in_child, ([i] for i in range(10)), workers=2, work_here=True))
+    assert multiprocessing.active_children() == []
