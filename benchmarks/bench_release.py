@@ -6,8 +6,8 @@ with (a) every column declared (benchmarks/policies/declared.yaml) and (b) the
 remark scanned by the analyzer (benchmarks/policies/scanned.yaml), each with
 one and with two workers. Each run is its own process, so its peak RSS is its
 own. Prints one JSON object (rows/s per core, CPU seconds, peak RSS, the
-speed-up of two workers, the load average around the runs) and a human line
-on stderr.
+speed-up of two workers and their CPU seconds over one worker's, the load
+average around the runs) and a human line on stderr.
 
 With ``--baseline TREE`` (another checkout of desens, for example
 ``git archive main | tar -x -C /tmp/base``) every run is also made with that
@@ -52,23 +52,40 @@ report = release(ReleaseOptions(
 seconds = time.perf_counter() - start
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = time.process_time() - cpu + children.ru_utime + children.ru_stime
+own = resource.getrusage(resource.RUSAGE_SELF)
+cpu_total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime  # with imports
 rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({
-    "seconds": seconds, "cpu": cpu, "rows": report.input["rows"], "peak_rss_kb": rss_kb,
+    "seconds": seconds, "cpu": cpu, "cpu_total": cpu_total, "rows": report.input["rows"],
+    "peak_rss_kb": rss_kb,
     "rows_out": report.output["rows"], "residual_passed": report.residual_scan["passed"],
 }))
 """
 
 
+def _busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used so far (Linux), else None."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def run(data: Path, policy: str, workers: int, out_dir: Path, tree: Path) -> dict[str, Any]:
     """Release ``data`` with the code in ``tree``, in a fresh process; time, rows/s, peak RSS."""
+    busy = _busy_seconds()
     proc = subprocess.run(
         [sys.executable, "-c", RUN_ONE, str(data), str(out_dir / "out.csv"),
          str(HERE / "policies" / policy), str(workers), str(tree)],
         capture_output=True, text=True, check=True, cwd=tree,
     )  # fmt: skip
     result = json.loads(proc.stdout)
+    # What other processes used meanwhile: near 0, the run had the machine to itself.
+    after = _busy_seconds()
+    others = None if busy is None or after is None else after - busy - result["cpu_total"]
     return {
         "workers": workers,
         "seconds": round(result["seconds"], 2),
@@ -77,6 +94,7 @@ def run(data: Path, policy: str, workers: int, out_dir: Path, tree: Path) -> dic
         "rows_per_s_per_core": round(result["rows"] / result["seconds"] / workers),
         "peak_rss_mb": round(result["peak_rss_kb"] / 1024, 1),  # largest process of the run
         "residual_scan_passed": result["residual_passed"],
+        "others_cpu_seconds": None if others is None else round(max(others, 0.0), 2),
     }
 
 
@@ -133,6 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "speedup_workers_2": {
             k: round(v[0]["seconds"] / v[1]["seconds"], 2) for k, v in measured.items()
         },
+        # CPU seconds of two workers over one: the work parallelism adds. Unlike
+        # the speed-up it hardly depends on what else the machine runs.
+        "cpu_workers_2_over_1": {
+            k: round(v[1]["cpu_seconds"] / v[0]["cpu_seconds"], 2) for k, v in measured.items()
+        },
         "targets": {
             "a_rows_per_s_per_core": 100_000,
             "b_rows_per_s_per_core": 10_000,
@@ -151,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             **base,
             "speedup_workers_2": {
                 k: round(v[0]["seconds"] / v[1]["seconds"], 2) for k, v in base.items()
+            },
+            "cpu_workers_2_over_1": {
+                k: round(v[1]["cpu_seconds"] / v[0]["cpu_seconds"], 2) for k, v in base.items()
             },
             "current_over_baseline_1_worker": {
                 k: round(v[0]["seconds"] / measured[k][0]["seconds"], 2) for k, v in base.items()

@@ -4,11 +4,24 @@
 slower than the reader; :func:`ordered_map` keeps at most ``max_pending``
 chunks in flight, so a 1 GB input streams through in constant memory, and
 yields results in input order.
+
+With ``work_here=True`` (and where processes fork) the calling process is one
+of the ``workers``: it forks ``workers - 1`` children and maps a chunk itself
+whenever they are busy. On N cores that is N processes instead of N workers
+and a reader competing with them, and a chunk mapped here never crosses a
+pipe. The children are fed from this thread through pipes it never blocks on
+(no helper threads: while this thread maps a chunk, a ``Pool``'s threads wait
+for the GIL and the children wait for them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import pickle
+import select
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -18,6 +31,11 @@ __all__ = ["ordered_map"]
 T = TypeVar("T")
 R = TypeVar("R")
 
+_HEADER = 8
+#: Each child holds this many chunks: one it maps, one waiting in its pipe.
+_DEPTH = 2
+_PIPE_BYTES = 1 << 20
+
 
 def ordered_map(
     fn: Callable[[T], R],
@@ -26,6 +44,7 @@ def ordered_map(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     max_pending: int | None = None,
+    work_here: bool = False,
 ) -> Iterator[R]:
     """Yield ``fn(chunk)`` for each chunk, in order.
 
@@ -39,6 +58,8 @@ def ordered_map(
             workers inherit its state; elsewhere it runs in each worker.
         initargs: arguments for ``initializer``.
         max_pending: chunks in flight at most (default ``2 * workers``).
+        work_here: count this process as one of ``workers`` and map chunks
+            here too; ``fn`` must give the same result in any process.
     """
     if workers <= 1:
         if initializer is not None:
@@ -47,11 +68,15 @@ def ordered_map(
             yield fn(chunk)
         return
     limit = max_pending or 2 * workers
-    if "fork" in multiprocessing.get_all_start_methods():
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    if forks and initializer is not None:
         # Initialize once here; forked workers inherit the state (an analyzer
         # takes seconds to build and hundreds of MB, shared copy-on-write).
-        if initializer is not None:
-            initializer(*initargs)
+        initializer(*initargs)
+    if work_here and forks:
+        yield from _map_here_too(fn, chunks, workers - 1, limit)
+        return
+    if forks:
         pool = multiprocessing.get_context("fork").Pool(workers)
     else:
         ctx = multiprocessing.get_context("spawn")
@@ -64,3 +89,198 @@ def ordered_map(
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+
+class _Slot:
+    """A chunk's result, once known; ``failed`` when it is an exception to raise."""
+
+    __slots__ = ("done", "failed", "value")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.failed = False
+        self.value: Any = None
+
+    def set(self, failed: bool, value: Any) -> None:
+        self.done, self.failed, self.value = True, failed, value
+
+    def get(self) -> Any:
+        if self.failed:
+            raise self.value
+        return self.value
+
+
+class _Child:
+    """A forked worker and this process's ends of its two pipes (tasks in, results out)."""
+
+    def __init__(self, fn: Callable[[Any], Any], close_in_child: list[int]) -> None:
+        task_r, self.task_w = os.pipe()
+        self.result_r, result_w = os.pipe()
+        _widen(self.task_w)
+        _widen(self.result_r)
+        mine = [self.task_w, self.result_r]
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_child_main, args=(fn, task_r, result_w, [*close_in_child, *mine]), daemon=True
+        )
+        self.process.start()
+        os.close(task_r)
+        os.close(result_w)
+        os.set_blocking(self.task_w, False)
+        os.set_blocking(self.result_r, False)
+        close_in_child.extend(mine)
+        self.outgoing = bytearray()
+        self.incoming = bytearray()
+        self.waiting: deque[_Slot] = deque()  # sent, result not yet read, in order
+
+    def send(self, chunk: Any) -> _Slot:
+        data = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+        self.outgoing += len(data).to_bytes(_HEADER, "little")
+        self.outgoing += data
+        slot = _Slot()
+        self.waiting.append(slot)
+        self.write()
+        return slot
+
+    def write(self) -> None:
+        """Write what the pipe takes now."""
+        while self.outgoing:
+            try:
+                n = os.write(self.task_w, self.outgoing)
+            except BlockingIOError:
+                return
+            except BrokenPipeError:
+                raise self._died() from None
+            del self.outgoing[:n]
+
+    def read(self) -> None:
+        """Read what the pipe holds now; fill the slots of complete results."""
+        while True:
+            try:
+                data = os.read(self.result_r, _PIPE_BYTES)
+            except BlockingIOError:
+                break
+            if not data:
+                raise self._died()
+            self.incoming += data
+        while len(self.incoming) >= _HEADER:
+            size = int.from_bytes(self.incoming[:_HEADER], "little")
+            if len(self.incoming) < _HEADER + size:
+                break
+            failed, value = pickle.loads(memoryview(self.incoming)[_HEADER : _HEADER + size])
+            del self.incoming[: _HEADER + size]
+            self.waiting.popleft().set(failed, value)
+
+    def _died(self) -> RuntimeError:
+        self.process.join(timeout=1)
+        return RuntimeError(
+            f"a worker process (pid {self.process.pid}) ended unexpectedly "
+            f"(exit code {self.process.exitcode}); see its error above, if any"
+        )
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.task_w)  # the child reads the end of its input and exits
+        os.close(self.result_r)
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _widen(fd: int) -> None:
+    """Let a pipe hold a whole chunk (Linux; elsewhere it fills and drains more often)."""
+    import fcntl  # not on Windows, which has no fork either
+
+    size_flag = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if size_flag is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, size_flag, _PIPE_BYTES)
+
+
+def _child_main(fn: Callable[[Any], Any], task_r: int, result_w: int, others: list[int]) -> None:
+    """A child's loop: read a chunk, map it, write the result (or the exception)."""
+    # Ctrl-C is for the parent: it stops, closes the pipes, and the children
+    # read the end of their input and exit, without a traceback each.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for fd in others:  # the parent's ends: keep no pipe open that should close
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    with contextlib.suppress(BrokenPipeError):  # the parent stopped early
+        while (header := _read_exact(task_r, _HEADER)) is not None:
+            payload = _read_exact(task_r, int.from_bytes(header, "little"))
+            if payload is None:
+                break
+            try:
+                result: tuple[bool, Any] = (False, fn(pickle.loads(payload)))
+            except Exception as exc:  # sent back and raised in the parent, as Pool does
+                result = (True, exc)
+            data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_all(result_w, len(data).to_bytes(_HEADER, "little"), data)
+
+
+def _read_exact(fd: int, size: int) -> bytearray | None:
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if not n:
+            return None
+        got += n
+    return buf
+
+
+def _write_all(fd: int, header: bytes, data: bytes) -> None:
+    sent = os.writev(fd, [header, data])
+    while sent < len(header):
+        sent += os.write(fd, header[sent:])
+    view = memoryview(data)[sent - len(header) :]
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _map_here_too(
+    fn: Callable[[T], R], chunks: Iterable[T], children: int, limit: int
+) -> Iterator[R]:
+    """:func:`ordered_map` with ``work_here``: ``children`` forks and this process."""
+    forked: list[_Child] = []
+    close_in_child: list[int] = []
+    try:
+        for _ in range(children):
+            forked.append(_Child(fn, close_in_child))
+        pending: deque[_Slot] = deque()
+
+        def pump(wait: bool) -> None:
+            """Move bytes to and from the children; with ``wait``, until some move."""
+            busy = [c for c in forked if c.waiting]
+            readable = [c.result_r for c in busy]
+            writable = [c.task_w for c in busy if c.outgoing]
+            if wait or writable:
+                select.select(readable, writable, [], None if wait else 0)
+            for child in busy:
+                child.write()
+                child.read()
+
+        for chunk in chunks:
+            pump(wait=False)
+            child = min(forked, key=lambda c: len(c.waiting))
+            if len(child.waiting) < _DEPTH:
+                pending.append(child.send(chunk))
+            else:
+                slot = _Slot()
+                try:
+                    slot.set(False, fn(chunk))
+                except Exception as exc:  # raised in its turn, after earlier chunks' results
+                    slot.set(True, exc)
+                pending.append(slot)
+            while pending and (pending[0].done or len(pending) >= limit):
+                while not pending[0].done:
+                    pump(wait=True)
+                yield pending.popleft().get()
+        while pending:
+            while not pending[0].done:
+                pump(wait=True)
+            yield pending.popleft().get()
+    finally:
+        for child in forked:
+            child.stop()

@@ -377,6 +377,7 @@ def _write(
                 _work,
                 source.chunks,
                 workers=options.workers,
+                work_here=True,
                 initializer=_init_worker,
                 initargs=(
                     (*setup.worker_args, small),
@@ -422,6 +423,7 @@ def _count_classes(options: ReleaseOptions, setup: _Setup, reader: Any) -> Count
             _work_qi,
             source.chunks,
             workers=options.workers,
+            work_here=True,
             initializer=_init_worker,
             initargs=(
                 (*setup.worker_args, frozenset()),
