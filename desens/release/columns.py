@@ -22,40 +22,10 @@ from typing import Any
 from desens.errors import BadRecordError, InputError
 from desens.operators import OperatorContext
 
-__all__ = ["CACHE_LIMIT", "CacheCost", "HitRate", "OperatorColumn"]
+__all__ = ["CACHE_LIMIT", "CacheCost", "OperatorColumn"]
 
 #: Entries a per-column cache holds before it is cleared.
 CACHE_LIMIT = 200_000
-
-
-class HitRate:
-    """Decide whether remembering a column's values pays off.
-
-    Remembering stays on while at least :attr:`MIN_SHARE` of the values
-    looked up were already known; the decision is taken once
-    :attr:`WINDOW` values have been seen, and is final.
-    """
-
-    WINDOW = 20_000
-    MIN_SHARE = 0.1
-
-    __slots__ = ("decided", "hits", "on", "seen")
-
-    def __init__(self) -> None:
-        self.on = True
-        self.decided = False
-        self.seen = 0
-        self.hits = 0
-
-    def count(self, seen: int, hits: int) -> None:
-        """Record a chunk's lookups and hits."""
-        if self.decided:
-            return
-        self.seen += seen
-        self.hits += hits
-        if self.seen >= self.WINDOW:
-            self.decided = True
-            self.on = self.hits >= self.MIN_SHARE * self.seen
 
 
 class CacheCost:
@@ -89,14 +59,14 @@ class CacheCost:
             self.on = self.lookup + self.compute < every
 
     def count_misses(self, seen: int, misses: int) -> None:
-        """Record a chunk without timings: the cache stays unless nine in ten values miss."""
+        """Record a chunk without timings: the cache stays while one in ten values hits."""
         if self.decided:
             return
         self.seen += seen
         self.misses += misses
         if self.seen >= self.WINDOW:
             self.decided = True
-            self.on = self.misses < 0.9 * self.seen
+            self.on = self.misses <= 0.9 * self.seen
 
 
 class OperatorColumn:

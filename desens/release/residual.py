@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from desens.analyzer import DesensAnalyzer
-from desens.release.columns import CACHE_LIMIT, HitRate
+from desens.release.columns import CACHE_LIMIT, CacheCost
 from desens.release.plan import ColumnPlan
 
 __all__ = [
@@ -116,7 +116,7 @@ class ResidualScanner:
         self.scanned = list(scanned)
         self.is_fpe_output = is_fpe_output
         self._clean: list[set[Any]] = [set() for _ in self.names]
-        self._rate = [HitRate() for _ in self.names]
+        self._rate = [CacheCost() for _ in self.names]
 
     def scan(
         self, columns: Sequence[Sequence[Any]], all_str: bool = False
@@ -175,7 +175,7 @@ class ResidualScanner:
             if len(clean) > CACHE_LIMIT:
                 clean.clear()
             new = [v for v in distinct if v not in clean]
-            rate.count(len(distinct), len(distinct) - len(new))
+            rate.count_misses(len(distinct), len(new))
             if not rate.on:
                 clean.clear()
             distinct = new
