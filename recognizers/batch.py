@@ -38,7 +38,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 
-from recognizers.excerpt import Alphabet, Excerpt, Pieces, alphabet
+from recognizers.excerpt import Alphabet, Excerpt, Pieces, alphabet, code_points
 
 __all__ = ["DIGITS", "NUMBER_ALPHABET", "BatchPatternRecognizer", "JoinedTexts"]
 
@@ -75,8 +75,7 @@ class JoinedTexts:
         if key not in self._excerpts:
             if id(abc) not in self._pieces:
                 if self._code_points is None:
-                    raw = self.joined.encode("utf-32-le", "surrogatepass")  # one unit per index
-                    self._code_points = np.frombuffer(raw, dtype=np.uint32)
+                    self._code_points = code_points(self.joined)
                 self._pieces[id(abc)] = Pieces(self.joined, self._code_points, abc)
             self._excerpts[key] = self._pieces[id(abc)].excerpt(min_keys)
         return self._excerpts[key]

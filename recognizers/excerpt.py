@@ -29,10 +29,25 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SEPARATOR", "Alphabet", "Excerpt", "Pieces", "alphabet", "pattern_chars"]
+__all__ = [
+    "SEPARATOR",
+    "Alphabet",
+    "Excerpt",
+    "Pieces",
+    "alphabet",
+    "code_points",
+    "pattern_chars",
+]
 
 SEPARATOR = "\n"
 _CODE_POINTS = 0x110000
+
+
+def code_points(text: str) -> npt.NDArray[np.uint32]:
+    """The code points of ``text``, one per string index (a lone surrogate too)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 _MEMBER, _KEY = 1, 2
 
 

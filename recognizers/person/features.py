@@ -43,6 +43,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from recognizers.excerpt import code_points
+
 __all__ = [
     "MAX_GRAM",
     "PAD",
@@ -81,9 +83,7 @@ def encode_batch(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], Int64Arra
         as int64, and the index in ``cps`` of each text's first character.
     """
     joined = PAD + PAD.join(texts) + PAD
-    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
-        np.int64
-    )
+    cps = code_points(joined).astype(np.int64)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     starts = np.empty(len(texts), dtype=np.int64)
     if len(texts):
@@ -134,9 +134,7 @@ def hash_words(words: Iterable[str]) -> tuple[list[str], U64Array]:
         idx = [i for i, w in enumerate(kept) if len(w) == n]
         if not idx:
             continue
-        mat = np.frombuffer(
-            "".join(kept[i] for i in idx).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
-        )
+        mat = code_points("".join(kept[i] for i in idx))
         mat = mat.reshape(len(idx), n).astype(U64) + U64(1)
         h = np.zeros(len(idx), dtype=U64)
         for k in range(n):
@@ -303,7 +301,7 @@ class Lexicons:
         gram_chars = np.zeros(_CODE_POINTS, dtype=np.uint16)
         for n in range(2, MAX_GRAM + 1):
             of_length = "".join(w for w in words if len(w) == n)
-            points = np.frombuffer(of_length.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            points = code_points(of_length)
             for k in range(n):
                 gram_chars[points[k::n]] |= np.uint16(1 << (_GRAM_BIT[n] + k))
         return cls(table, tuple(pos_tags), info.astype(np.int8), gram_chars)
