@@ -38,6 +38,7 @@ from desens.records import parse_json_object
 
 __all__ = [
     "BOM",
+    "TAPER",
     "ChunkCodec",
     "Parsed",
     "RawChunk",
@@ -50,6 +51,8 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 BOM = b"\xef\xbb\xbf"
 Row = list[Any]
 _BLOCK = 1 << 16
+#: How much smaller the last chunks of a file get (see :func:`raw_chunks`).
+TAPER = 8
 
 
 def check_decoded(values: Sequence[Any], source: str, line: int, encoding: str) -> None:
@@ -156,7 +159,9 @@ def skip_header(binary: IO[bytes], fmt: str, encoding: str) -> int:
     return 1 + data[:cut].count(b"\n")
 
 
-def raw_chunks(binary: IO[bytes], fmt: str, first_line: int, size: int) -> Iterator[RawChunk]:
+def raw_chunks(
+    binary: IO[bytes], fmt: str, first_line: int, size: int, end: int | None = None
+) -> Iterator[RawChunk]:
     """Chunks of whole records, about ``size`` bytes each, from the position of ``binary``.
 
     Args:
@@ -164,11 +169,19 @@ def raw_chunks(binary: IO[bytes], fmt: str, first_line: int, size: int) -> Itera
         fmt: ``csv``, ``tsv`` or ``jsonl``.
         first_line: the line number of that record.
         size: bytes to read at a time; a chunk holds at least one record.
+        end: the file's size, if known. The last ``TAPER * size`` bytes are
+            then read in smaller and smaller chunks (each a ``TAPER``-th of
+            what is left, down to ``size // TAPER``): with several workers,
+            the run ends when the last of them finishes its last chunk, and
+            small last chunks keep the others from waiting long for it.
     """
     line = first_line
     data = b""
     while True:
-        block = binary.read(size)
+        want = size
+        if end is not None:
+            want = max(size // TAPER, min(size, (end - binary.tell()) // TAPER))
+        block = binary.read(want)
         data = data + block if data else block
         if not data:
             return

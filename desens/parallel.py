@@ -57,7 +57,9 @@ def ordered_map(
             processes fork (Linux) it runs once in this process and the
             workers inherit its state; elsewhere it runs in each worker.
         initargs: arguments for ``initializer``.
-        max_pending: chunks in flight at most (default ``2 * workers``).
+        max_pending: chunks in flight at most (default ``4 * workers``: with
+            ``work_here``, this process waits for the oldest chunk only when
+            that many are out, instead of mapping the next one itself).
         work_here: count this process as one of ``workers`` and map chunks
             here too; ``fn`` must give the same result in any process.
     """
@@ -67,7 +69,7 @@ def ordered_map(
         for chunk in chunks:
             yield fn(chunk)
         return
-    limit = max_pending or 2 * workers
+    limit = max_pending or 4 * workers
     forks = "fork" in multiprocessing.get_all_start_methods()
     if forks and initializer is not None:
         # Initialize once here; forked workers inherit the state (an analyzer

@@ -9,18 +9,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desens.chunks import ChunkCodec, RawChunk, raw_chunks, skip_header
+from desens.chunks import TAPER, ChunkCodec, RawChunk, raw_chunks, skip_header
 from desens.errors import BadRecordError
 
 
 def _chunked_rows(
-    data: bytes, fmt: str, header: tuple[str, ...], size: int, encoding: str = "utf-8"
+    data: bytes,
+    fmt: str,
+    header: tuple[str, ...],
+    size: int,
+    encoding: str = "utf-8",
+    end: int | None = None,
 ):
     """Chunks read ``size`` bytes at a time, and their rows parsed both ways."""
     binary = io.BytesIO(data)
     first = skip_header(binary, fmt, encoding)
     codec = ChunkCodec(fmt, encoding, "t", header)
-    chunks = list(raw_chunks(binary, fmt, first, size))
+    chunks = list(raw_chunks(binary, fmt, first, size, end))
     rows = [row for chunk in chunks for row in codec.parse(chunk)]
     by_columns = []
     for chunk in chunks:
@@ -47,6 +52,19 @@ def test_chunks_without_quotes_cut_at_line_breaks() -> None:
     chunks, rows = _chunked_rows(data, "csv", ("a", "b"), 5)
     assert [c.data for c in chunks] == [b"1,2\n\n", b"3,4\n", b"5,6"]
     assert rows == [(2, ["1", "2"]), (4, ["3", "4"]), (5, ["5", "6"])]
+
+
+def test_last_chunks_of_a_known_size_get_smaller() -> None:
+    data = b"a,b\n" + b"".join(b"%07d,x\n" % i for i in range(4000))  # 10-byte records
+    size = 4000
+    whole, rows = _chunked_rows(data, "csv", ("a", "b"), size)
+    tapered, tapered_rows = _chunked_rows(data, "csv", ("a", "b"), size, end=len(data))
+    assert tapered_rows == rows
+    lengths = [len(c.data) for c in tapered]
+    assert lengths[0] == size  # far from the end: full chunks
+    assert len(tapered) > len(whole)
+    assert max(lengths[-5:]) <= size // TAPER + 10  # the last ones: an eighth, to a record
+    assert lengths[-12:] == sorted(lengths[-12:], reverse=True)
 
 
 def test_bare_carriage_returns_end_records() -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
 import secrets
 import sys
 import time
@@ -191,7 +192,8 @@ def _source(options: ReleaseOptions, reader: Any) -> Iterator[_Source]:
         codec = ChunkCodec(reader.format, reader.encoding, reader.source, tuple(reader.header))
 
         def hashed() -> Iterator[RawChunk]:
-            for chunk in raw_chunks(binary, reader.format, first, CHUNK_BYTES):
+            end = os.fstat(binary.fileno()).st_size
+            for chunk in raw_chunks(binary, reader.format, first, CHUNK_BYTES, end):
                 digest.update(chunk.data)
                 yield chunk
 
