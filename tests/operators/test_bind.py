@@ -35,6 +35,9 @@ VALUES = st.one_of(
     st.text(min_size=1, max_size=12),
     st.dates().map(lambda d: f"{d:%Y-%m-%d}"),
     st.from_regex(r"[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}", fullmatch=True),
+    # Near misses of the date short cut: week dates, signs, spaces, letters.
+    st.from_regex(r"[0-9+ ]{4}[-/][0-9W+ T]{2}[-/][0-9 :.]{2}", fullmatch=True),
+    st.sampled_from(["2020-W01-1", "2020-02-30", "0000-01-01", "2020/01-01", "2020-01-0 "]),
 )
 
 
