@@ -2,9 +2,10 @@
 
 A :class:`RowTransformer` lives in one process (the main one, or a worker) and
 turns a chunk of input rows into output rows plus counts for the report:
-records suppressed and why, entities transformed, and the residual scan of the
-output. It never keeps a value it has seen beyond the chunk, except in the
-per-column result caches of deterministic operators (cleared when large).
+records suppressed and why, entities transformed in the records released
+(not in those suppressed), and the residual scan of the output. It never
+keeps a value it has seen beyond the chunk, except in the per-column result
+caches of deterministic operators (cleared when large).
 
 Suppression reasons: ``withheld`` (the subject objected: ``--withhold``),
 ``operator`` (a ``suppress`` operator with record scope), ``k-anonymity``
@@ -205,7 +206,10 @@ class RowTransformer:
             qi_positions = [needed.index(i) for i in self._qi]
         else:
             plans, qi_positions = self.out_plans, self._qi
-        out = [self._column(p, columns, n, line_of, result, all_str) for p in plans]
+        # What each column counted in result.entities, by row, to take back
+        # the counts of records suppressed below.
+        tallies: list[Callable[[Sequence[int]], Counter[str]]] = []
+        out = [self._column(p, columns, n, line_of, result, all_str, tallies) for p in plans]
         dropped: set[int] = set()
         for p, column in zip(plans, out, strict=True):
             if _suppresses_records(p):
@@ -223,6 +227,9 @@ class RowTransformer:
             if len(kept) < n:
                 out = [[column[i] for i in kept] for column in out]
                 classes = [classes[i] for i in kept]
+                removed = sorted(set(range(n)).difference(kept))
+                for tally in tallies:
+                    result.entities -= tally(removed)
         if qi_only or self._qi:
             result.qi = classes
         if not qi_only:
@@ -267,12 +274,14 @@ class RowTransformer:
         line_of: Callable[[int], int],
         result: ChunkResult,
         all_str: bool,
+        tallies: list[Callable[[Sequence[int]], Counter[str]]],
     ) -> Sequence[Any]:
+        """One output column; its entity counts go to ``result`` and its tally to ``tallies``."""
         values = columns[plan.index]
         if plan.action == "keep":
             return values
         if plan.action == "scan":
-            return self._scan(plan, values, columns, result)
+            return self._scan(plan, values, columns, result, tallies)
         operator = self._operators.get(plan.index)
         if operator is not None:
             out, done = operator.apply(values, line_of, all_str)
@@ -280,6 +289,10 @@ class RowTransformer:
             out, done = self._per_subject(plan, values, columns, line_of)
         if plan.entity:
             result.entities[plan.entity] += done
+            entity = plan.entity
+            tallies.append(
+                lambda rows: Counter({entity: sum(values[i] not in (None, "") for i in rows)})
+            )
         return out
 
     def _per_subject(
@@ -322,6 +335,7 @@ class RowTransformer:
         values: Sequence[Any],
         columns: Sequence[Sequence[Any]],
         result: ChunkResult,
+        tallies: list[Callable[[Sequence[int]], Counter[str]]],
     ) -> list[Any]:
         """Free text: each distinct text of the chunk is analyzed once."""
         assert self._text is not None
@@ -344,13 +358,19 @@ class RowTransformer:
             for i, text in zip(idx, texts, strict=True):
                 if found[text]:
                     rows_of.setdefault(text, []).append(i)
+            of_text: dict[str, Counter[str]] = {}
             for text, rows in rows_of.items():
                 item = apply(text, found[text])
                 for i in rows:
                     out[i] = item.text
+                of_text[text] = item.entities
                 for entity, count in item.entities.items():
                     result.entities[entity] += count * len(rows)
+            tallies.append(
+                lambda rows: sum((of_text.get(values[i], Counter()) for i in rows), Counter())
+            )
             return out
+        of_row: dict[int, Counter[str]] = {}
         for i, text in zip(idx, texts, strict=True):
             spans = found[text]
             if not spans:
@@ -358,7 +378,9 @@ class RowTransformer:
             subject = None if subjects[i] is None else str(subjects[i])
             item = apply(text, spans, subject)
             out[i] = item.text
+            of_row[i] = item.entities
             result.entities.update(item.entities)
+        tallies.append(lambda rows: sum((of_row.get(i, Counter()) for i in rows), Counter()))
         return out
 
 

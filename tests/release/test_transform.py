@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from desens.anonymizer import TextAnonymizer
+from desens.keys import KeyRing, MasterKey
 from desens.policy import parse_policy
 from desens.release.plan import plan_columns
 from desens.release.transform import RowTransformer, subject_digest
@@ -24,6 +26,7 @@ undeclared: keep
 k_anonymity: {k: 2}
 """
 HEADER = ["id", "sex", "flag"]
+RING = KeyRing([MasterKey("k1", bytes(range(32)))])
 
 
 def _transformer(**kwargs):
@@ -51,3 +54,46 @@ def test_withheld_subjects_match_normalized() -> None:
     result = _transformer(withheld=withheld, run_key=key).transform(rows)
     assert [r[0] for r in result.rows] == ["440703198503122011"]
     assert result.suppressed["withheld"] == 1
+
+
+COUNTED = """\
+name: counted
+data_class: custom
+entities:
+  PHONE_NUMBER: {operator: mask}
+columns:
+  - {name: id, subject_key: true, entity: CN_RESIDENT_ID, operator: hash}
+  - {name: sex, operator: keep, quasi_identifier: true}
+  - {name: note, scan: true}
+undeclared: drop
+k_anonymity: {k: 2}
+"""
+
+
+def test_entity_counts_leave_out_suppressed_records(analyzer) -> None:
+    header = ["id", "sex", "note"]
+    plans = plan_columns(header, [], parse_policy(COUNTED), analyzer)
+    rows = list(
+        enumerate(
+            [
+                ["440703198503122011", "男", "电话13800138000，备用13900139000"],
+                ["440703198503122012", "女", "电话13800138000，备用13900139000"],
+                ["440703198503122013", "女", "电话13700137000"],
+                ["", "女", ""],
+            ]
+        )
+    )
+    # With a per-subject operator in the policy, texts are transformed row by row.
+    per_subject = parse_policy(
+        COUNTED.replace("undeclared:", "default: {operator: date_shift}\nundeclared:")
+    )
+    assert not TextAnonymizer(per_subject, analyzer, RING).subject_free()
+    for policy in (parse_policy(COUNTED), per_subject):
+        transformer = RowTransformer(
+            plans, policy, analyzer, None, RING, small_classes=frozenset({("男",)})
+        )
+        result = transformer.transform(rows)
+        assert [r[1] for r in result.rows] == ["女", "女", "女"]
+        # The first record (two phones, an ID) was suppressed; its entities are not counted.
+        assert result.entities == {"CN_RESIDENT_ID": 2, "PHONE_NUMBER": 3}
+        assert result.suppressed["k-anonymity"] == 1
