@@ -13,6 +13,7 @@ with forward-backward (``alpha[start, B] · path · beta[end, E] / Z``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,11 +133,22 @@ class LinearChainCrf:
         padded[index, : weights.shape[1]] = weights
         return cls(padded[:, : weights.shape[1]], transition)
 
-    def emissions(self, feature_ids: IntArray) -> FloatArray:
-        """Sum the state weights of ``feature_ids`` (``(n_templates, n)``) -> ``(n, 5)``."""
-        out = np.take(self._padded_state, feature_ids[0], axis=0)
-        for row in feature_ids[1:]:
-            out += np.take(self._padded_state, row, axis=0)
+    def emissions(self, feature_ids: Iterable[IntArray]) -> FloatArray:
+        """Sum the state weights of ``feature_ids`` -> ``(n, 5)``.
+
+        Args:
+            feature_ids: one row of ``n`` ids per template: an
+                ``(n_templates, n)`` array, or the rows one at a time (see
+                :meth:`~recognizers.person.features.FeatureExtractor.feature_rows`).
+        """
+        rows = iter(feature_ids)
+        out = np.take(self._padded_state, next(rows), axis=0)
+        gathered = np.empty_like(out)
+        for row in rows:
+            # mode="clip": ids are always in range, and numpy buffers ``out``
+            # for the default mode, which costs a copy.
+            np.take(self._padded_state, row, axis=0, out=gathered, mode="clip")
+            out += gathered
         return out[:, : self.state.shape[1]]
 
     def maybe_named(

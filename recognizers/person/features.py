@@ -36,7 +36,7 @@ reach the table, whose lookups are cache misses.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -409,6 +409,33 @@ class FeatureExtractor:
 
     def extract(self, cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Return the feature ids of ``cps``, shape ``(n_templates, len(cps))``."""
+        values = self._values(cps)
+        ids = np.empty((len(values), cps.shape[0]), dtype=np.uint64)
+        for j, v in enumerate(values):
+            self._hash(j, v, ids[j])
+        return ids.view(np.int64)
+
+    def feature_rows(self, cps: npt.NDArray[np.int64]) -> Iterator[npt.NDArray[np.int64]]:
+        """Yield the rows of :meth:`extract` one at a time, all in one buffer.
+
+        For inference: a consumer that uses each row before asking for the
+        next (the CRF sums its weights) keeps the work in cache, where the
+        whole matrix is megabytes per batch. The buffer is overwritten by the
+        next row.
+        """
+        row = np.empty(cps.shape[0], dtype=np.uint64)
+        for j, v in enumerate(self._values(cps)):
+            self._hash(j, v, row)
+            yield row.view(np.int64)
+
+    def _hash(self, template: int, values: npt.NDArray[np.int64], out: U64Array) -> None:
+        """Write the feature ids of one template's ``values`` to ``out``."""
+        np.add(values.view(U64), _template_offset(template), out=out)
+        np.multiply(out, _GOLD, out=out)
+        np.right_shift(out, U64(64 - self.bits), out=out)
+
+    def _values(self, cps: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
+        """The value of every template at every character, before hashing."""
         n = cps.shape[0]
         grams = gram_hashes(cps)
         cls = char_classes(cps)
@@ -486,11 +513,4 @@ class FeatureExtractor:
             ((prefix_bits * 8 + sh[0]) * 8 + g[1]) * 16 + suffix_bits,
             *dict_vals,
         ]
-        ids = np.empty((len(values), n), dtype=np.uint64)
-        shift = U64(64 - self.bits)
-        for j, v in enumerate(values):
-            row = ids[j]
-            np.add(v.view(U64), _template_offset(j), out=row)
-            np.multiply(row, _GOLD, out=row)
-            np.right_shift(row, shift, out=row)
-        return ids.view(np.int64)
+        return values

@@ -128,7 +128,7 @@ class PersonTagger:
         if not texts:
             return out
         cps, text_starts = encode_batch(texts)
-        em_flat = self.crf.emissions(self.extractor.extract(cps))
+        em_flat = self.crf.emissions(self.extractor.feature_rows(cps))
         em_lab = np.ascontiguousarray(em_flat.T)  # (5, n): label-major for decoding
 
         # Cut the stream into segments of real characters.
