@@ -48,6 +48,7 @@ from recognizers.excerpt import code_points
 __all__ = [
     "MAX_GRAM",
     "PAD",
+    "REACH",
     "FeatureExtractor",
     "HashTable",
     "Lexicons",
@@ -61,6 +62,12 @@ PAD = "\x00\x00"
 
 #: Longest n-gram looked up (longer context words are cut to this length).
 MAX_GRAM = 4
+
+#: The features of a character depend on the characters at most this far on
+#: either side (6 before: a context word ending three characters back; 7
+#: after: one starting four ahead). Features computed over a stretch with this
+#: margin on both sides are, inside the margins, those of the whole array.
+REACH = 8
 
 U64 = np.uint64
 _GOLD = U64(0x9E3779B97F4A7C15)
