@@ -399,6 +399,14 @@ def _class_table() -> npt.NDArray[np.uint8]:
     return table
 
 
+@cache
+def _separator_table() -> npt.NDArray[np.uint8]:
+    """1 per code point of a separator after a context word: lookups beat ``np.isin``."""
+    table = np.zeros(_CODE_POINTS, dtype=np.uint8)
+    table[[ord(c) for c in _SEPARATORS]] = 1
+    return table
+
+
 class FeatureExtractor:
     """Turns a batch of code points into a ``(n_chars, n_templates)`` id matrix.
 
@@ -412,7 +420,6 @@ class FeatureExtractor:
     def __init__(self, lexicons: Lexicons, bits: int) -> None:
         self.lexicons = lexicons
         self.bits = bits
-        self._sep = np.array(sorted({ord(c) for c in _SEPARATORS}), dtype=np.int64)
 
     def extract(self, cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Return the feature ids of ``cps``, shape ``(n_templates, len(cps))``."""
@@ -464,7 +471,7 @@ class FeatureExtractor:
         for m in range(1, MAX_GRAM + 1):
             suffix_start |= (code[m] & _K_SUFFIX) >> 1
             prefix_end |= _shift(code[m] & _K_PREFIX, -(m - 1))
-        sep = np.isin(cps, self._sep).astype(np.int64)
+        sep = _separator_table()[cps].astype(np.int64)
         # Prefix bits at t: word ends at t-1; word ends at t-2 and t-1 is a separator;
         # word ends at t-2; word ends at t-3.
         p = _shifts(prefix_end, (-1, -2, -3))

@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -49,6 +51,11 @@ def _grid(first: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.N
     return out
 
 
+def _cells(sizes: list[int], first: int, last: int) -> int:
+    """Padded cells of a block of the sorted rows ``first..last``."""
+    return (last - first + 1) * sizes[last]
+
+
 def _blocks(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
     """Group row indices by length into blocks decoded together.
 
@@ -62,11 +69,12 @@ def _blocks(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
     sizes = lengths[order].tolist()
     out = []
     i = 0
-    while i < order.size:
+    while i < len(sizes):
+        # Both limits hold for a prefix of the rows after i (sizes are sorted,
+        # so the padded cells only grow): bisect for the end of each.
         longest = max(_BLOCK_MIN_STEPS, _BLOCK_SPREAD * sizes[i])
-        j = i + 1
-        while j < order.size and sizes[j] <= longest and (j - i + 1) * sizes[j] <= _BLOCK_CELLS:
-            j += 1
+        j = bisect_right(sizes, longest, i + 1)
+        j = i + 1 + bisect_right(range(i + 1, j), _BLOCK_CELLS, key=partial(_cells, sizes, i))
         out.append(order[i:j])
         i = j
     return out
