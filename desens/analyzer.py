@@ -232,18 +232,19 @@ class DesensAnalyzer(AnalyzerEngine):
                 continue
             shared = getattr(recognizer, "analyze_joined", None)
             batch = getattr(recognizer, "analyze_batch", None)
+            found: Iterable[tuple[int, list[RecognizerResult]]]
             if callable(shared):
                 # One join (and one excerpt per kind) serves every pattern recognizer.
                 joined = joined or _joined_texts(texts)
-                found: list[list[RecognizerResult]] = shared(joined)
+                found = shared(joined).items()
             elif callable(batch):
-                found = batch(texts)
+                found = enumerate(batch(texts))
             else:
                 # Pattern recognizers need no NLP artifacts; presidio types it loosely.
-                found = [recognizer.analyze(text, targets, None) for text in texts]  # type: ignore[arg-type]
+                found = enumerate(recognizer.analyze(text, targets, None) for text in texts)  # type: ignore[arg-type]
             ctx_re = self._context_res[recognizer.id]
             external = ctx_re is not None and any(ctx_re.search(c) for c in context)
-            for i, results in enumerate(found):
+            for i, results in found:
                 for result in results:
                     if wanted is not None and result.entity_type not in wanted:
                         continue

@@ -18,7 +18,8 @@ __all__ = ["CnAddressRecognizer"]
 
 # A CJK character that can be part of a place or road name. Function words and
 # pronouns never are, which stops a name from swallowing "的", "在", "我" ...
-_N = r"(?:(?![的在是与或我你他她们了到住址为把被就也还而但及请])\p{Han})"
+_NOT_IN_NAMES = "的在是与或我你他她们了到住址为把被就也还而但及请"
+_N = rf"(?:(?![{_NOT_IN_NAMES}])\p{{Han}})"
 _NUM = "[0-9０-９]"
 _CNUM = "[0-9０-９一二三四五六七八九十百零〇]"
 
@@ -53,13 +54,33 @@ _COMPONENT = (
 _SUFFIX_CHARS = "省区市县旗州盟镇乡道村会园厦寓路街巷弄同号栋幢座楼层元室房组队"
 _ADDRESS = rf"(?=(?:\p{{Han}}|[0-9０-９A-Za-z]){{0,10}}[{_SUFFIX_CHARS}])(?:{_COMPONENT})+"
 
-_HAN_RANGES = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]"
+_HAN_SPANS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2EBEF))
+_HAN_RANGES = "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_SPANS) + "]"
+
+
+def _class_without(spans: tuple[tuple[int, int], ...], excluded: str) -> str:
+    """A character class of the code points in ``spans`` except those in ``excluded``."""
+    parts = []
+    for lo, hi in spans:
+        cut = [c for c in sorted(map(ord, excluded)) if lo <= c <= hi]
+        for a, b in zip([lo] + [c + 1 for c in cut], [c - 1 for c in cut] + [hi], strict=True):
+            if a <= b:
+                parts.append(chr(a) if a == b else f"{chr(a)}-{chr(b)}")
+    return "[" + "".join(parts) + "]"
+
+
+# _N as one character class: the same characters, but the stdlib engine tests
+# a class in one step (a bitmap over the BMP) where the negative lookahead
+# and the class took two; this halves the time of the chain search.
+_N_CLASS = _class_without(_HAN_SPANS, _NOT_IN_NAMES)
 
 
 def _stdlib_pattern(pattern: str) -> str:
-    """The chain pattern in stdlib ``re`` syntax: Han ranges, fixed-width lookbehinds."""
-    return pattern.replace(r"\p{Han}", _HAN_RANGES).replace(
-        "(?<=单元|栋|幢|座|号楼)", "(?:(?<=单元)|(?<=栋)|(?<=幢)|(?<=座)|(?<=号楼))"
+    """The chain pattern in stdlib ``re`` syntax: one class for `_N`, fixed-width lookbehinds."""
+    return (
+        pattern.replace(_N, _N_CLASS)
+        .replace(r"\p{Han}", _HAN_RANGES)
+        .replace("(?<=单元|栋|幢|座|号楼)", "(?:(?<=单元)|(?<=栋)|(?<=幢)|(?<=座)|(?<=号楼))")
     )
 
 

@@ -150,12 +150,20 @@ class BatchPatternRecognizer(PatternRecognizer):
 
     def analyze_batch(self, texts: Sequence[str]) -> list[list[RecognizerResult]]:
         """Results per text, as ``analyze(text, entities)`` would give them."""
-        return self.analyze_joined(JoinedTexts(texts))
+        found = self.analyze_joined(JoinedTexts(texts))
+        return [found.get(i, []) for i in range(len(texts))]
 
-    def analyze_joined(self, joined: JoinedTexts) -> list[list[RecognizerResult]]:
-        """:meth:`analyze_batch` for texts already joined (shared between recognizers)."""
+    def analyze_joined(self, joined: JoinedTexts) -> dict[int, list[RecognizerResult]]:
+        """:meth:`analyze_batch` for texts already joined (shared between recognizers).
+
+        Returns:
+            The results of each text that has any, by its index: most texts
+            have none, and a batch's worth of empty lists costs more (in
+            allocations and garbage collection) than the matches themselves.
+        """
         texts = joined.texts
-        out: list[list[RecognizerResult]] = [[] for _ in texts]
+        out: dict[int, list[RecognizerResult]] = {}
+        idx: Sequence[int]
         if self.REQUIRED_CHARS:
             needed = _char_class(self.REQUIRED_CHARS).search
             idx = [i for i, t in enumerate(texts) if needed(t)]
@@ -164,10 +172,17 @@ class BatchPatternRecognizer(PatternRecognizer):
             if len(idx) < len(texts):
                 joined = JoinedTexts([texts[i] for i in idx])
         else:
-            idx = list(range(len(texts)))
+            idx = range(len(texts))
         for i, result in self._batch_results(joined):
-            out[idx[i]].append(result)
-        return [EntityRecognizer.remove_duplicates(r) if len(r) > 1 else r for r in out]
+            found = out.get(idx[i])
+            if found is None:
+                out[idx[i]] = [result]
+            else:
+                found.append(result)
+        for i, found in out.items():
+            if len(found) > 1:
+                out[i] = EntityRecognizer.remove_duplicates(found)
+        return out
 
     def scan_patterns(self) -> tuple[str, ...]:
         """The patterns in stdlib ``re`` syntax, for :func:`~recognizers.excerpt.member_table`."""

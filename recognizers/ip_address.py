@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
@@ -17,6 +18,8 @@ _IPV4 = (
     rf"(?<![0-9A-Za-z_.])(?<![0-9]\.){_OCTET}(?:\.{_OCTET}){{3}}"
     r"(?![0-9A-Za-z_])(?!\.[0-9A-Za-z])"
 )
+# Four such octets are always a valid address: ipaddress need not parse them.
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _H = "[0-9A-Fa-f]"
 # A loose IPv6 shape; ipaddress decides. Needs at least two colons.
 _IPV6 = (
@@ -56,6 +59,8 @@ class IpAddressRecognizer(BatchPatternRecognizer):
         Returns:
             False to drop the match, None to keep its base score.
         """
+        if _DOTTED_QUAD.fullmatch(pattern_text):
+            return None
         if pattern_text.strip(":") == "":
             return False
         try:

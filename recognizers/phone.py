@@ -76,6 +76,7 @@ class CnPhoneRecognizer(BatchPatternRecognizer):
     ]
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 10  # digits: area code + local number, or a mobile
+    STDLIB_RE: ClassVar[bool] = True  # the mobile pattern runs ~40% faster there
     CONTEXT: ClassVar[list[str]] = [
         "手机",
         "手机号",

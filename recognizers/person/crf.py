@@ -13,6 +13,7 @@ with forward-backward (``alpha[start, B] · path · beta[end, E] / Z``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,20 @@ def allowed_transitions() -> npt.NDArray[np.bool_]:
     for a in (BEGIN, INSIDE):
         ok[a, [INSIDE, END]] = True
     return ok
+
+
+def _length_order(lengths: IntArray) -> IntArray | None:
+    """The order that sorts rows by length, or None if they already are."""
+    if lengths.size < 2 or bool((lengths[1:] >= lengths[:-1]).all()):
+        return None
+    order: IntArray = np.argsort(lengths, kind="stable")
+    return order
+
+
+def _live_from(lengths: IntArray, steps: int) -> list[int]:
+    """For each step, the first of the rows (sorted by length) still running at it."""
+    found: list[int] = np.searchsorted(lengths, np.arange(steps), side="right").tolist()
+    return found
 
 
 @dataclass
@@ -118,11 +133,22 @@ class LinearChainCrf:
         padded[index, : weights.shape[1]] = weights
         return cls(padded[:, : weights.shape[1]], transition)
 
-    def emissions(self, feature_ids: IntArray) -> FloatArray:
-        """Sum the state weights of ``feature_ids`` (``(n_templates, n)``) -> ``(n, 5)``."""
-        out = np.take(self._padded_state, feature_ids[0], axis=0)
-        for row in feature_ids[1:]:
-            out += np.take(self._padded_state, row, axis=0)
+    def emissions(self, feature_ids: Iterable[IntArray]) -> FloatArray:
+        """Sum the state weights of ``feature_ids`` -> ``(n, 5)``.
+
+        Args:
+            feature_ids: one row of ``n`` ids per template: an
+                ``(n_templates, n)`` array, or the rows one at a time (see
+                :meth:`~recognizers.person.features.FeatureExtractor.feature_rows`).
+        """
+        rows = iter(feature_ids)
+        out = np.take(self._padded_state, next(rows), axis=0)
+        gathered = np.empty_like(out)
+        for row in rows:
+            # mode="clip": ids are always in range, and numpy buffers ``out``
+            # for the default mode, which costs a copy.
+            np.take(self._padded_state, row, axis=0, out=gathered, mode="clip")
+            out += gathered
         return out[:, : self.state.shape[1]]
 
     def maybe_named(
@@ -187,30 +213,42 @@ class LinearChainCrf:
         Returns:
             ``(rows, T)`` labels; positions past a row's length are O.
         """
+        order = _length_order(lengths)
+        if order is not None:  # decode sorted rows, then put them back in place
+            inverse = np.argsort(order)
+            labels = self.viterbi(
+                em[:, :, order],
+                lengths[order],
+                None if start is None else start[:, order],
+                None if end is None else end[:, order],
+            )
+            return labels[inverse]
         _, steps, rows = em.shape
         trans = self.transition[:, :, None]
+        live_from = _live_from(lengths, steps)
         # Only the forward scores are kept; the best predecessor is recomputed
         # for the one label on the best path while tracing back, which is
-        # cheaper than an argmax over every label at every step.
+        # cheaper than an argmax over every label at every step. Each step
+        # works on the rows still running (a suffix: the rows are sorted by
+        # length); a row's slots past its end are never written nor read.
         deltas = np.empty((steps, 5, rows), dtype=np.float32)
-        delta = em[:, 0] + (self._start[:, None] if start is None else start)
-        deltas[0] = delta
-        ragged = bool(lengths.min() != steps)
-        live = np.arange(steps)[:, None] < lengths[None, :]
+        np.add(em[:, 0], self._start[:, None] if start is None else start, out=deltas[0])
         cand = np.empty((5, 5, rows), dtype=np.float32)
         for t in range(1, steps):
-            np.add(delta[:, None, :], trans, out=cand)
-            best = cand.max(axis=0)
-            best += em[:, t]
-            delta = np.where(live[t], best, delta) if ragged else best
-            deltas[t] = delta
-        cur = (delta + (self._end[:, None] if end is None else end)).argmax(axis=0)
+            k = live_from[t]
+            delta = deltas[t, :, k:]
+            np.add(deltas[t - 1, :, None, k:], trans, out=cand[:, :, k:])
+            cand[:, :, k:].max(axis=0, out=delta)
+            delta += em[:, t, k:]
+        last = deltas[lengths - 1, :, np.arange(rows)].T  # (5, rows): each row's final scores
+        cur = (last + (self._end[:, None] if end is None else end)).argmax(axis=0)
         labels = np.zeros((steps, rows), dtype=np.int8)
         for t in range(steps - 1, -1, -1):
-            labels[t] = np.where(live[t], cur, 0)
+            k = live_from[t]
+            labels[t, k:] = cur[k:]
             if t:
-                prev = (deltas[t - 1] + self.transition[:, cur]).argmax(axis=0)
-                cur = np.where(live[t], prev, cur) if ragged else prev
+                prev = deltas[t - 1, :, k:] + self.transition[:, cur[k:]]
+                cur[k:] = prev.argmax(axis=0)
         return np.ascontiguousarray(labels.T)
 
     def span_marginals(
@@ -230,14 +268,24 @@ class LinearChainCrf:
         so that the labels of a step sum to one, with the log of the scale kept;
         float32 is enough because nothing is ever far from 1.
         """
+        order = _length_order(lengths)
+        if order is not None:  # rows sorted by length, the spans' row numbers moved along
+            return self.span_marginals(
+                em[:, :, order],
+                lengths[order],
+                labels[order],
+                np.argsort(order)[span_rows],
+                span_starts,
+                span_ends,
+            )
         _, steps, rows = em.shape
+        live_from = _live_from(lengths, steps)
         phi = np.exp(em - em.max(axis=0, keepdims=True))  # (5, T, rows)
         mat = np.exp(self.transition)
         mat[self.transition <= _NEG] = 0.0
         mat_t = np.ascontiguousarray(mat.T)
         start = (self._start > _NEG).astype(np.float32)[:, None]
         end = (self._end > _NEG).astype(np.float32)[:, None]
-        live = np.arange(steps)[:, None] < lengths[None, :]  # (T, rows)
 
         alpha = np.empty((steps, 5, rows), dtype=np.float32)
         scale = np.ones((steps, rows), dtype=np.float32)
@@ -245,16 +293,20 @@ class LinearChainCrf:
         c = a.sum(axis=0)
         alpha[0] = a / c
         scale[0] = c
+        # As in viterbi, each step updates the rows still running only.
         for t in range(1, steps):
-            a = (mat_t @ alpha[t - 1]) * phi[:, t]
-            c = np.where(live[t], a.sum(axis=0), np.float32(1.0))
-            alpha[t] = np.where(live[t], a / c, alpha[t - 1])
-            scale[t] = c
+            k = live_from[t]
+            a = mat_t @ alpha[t - 1, :, k:]
+            a *= phi[:, t, k:]
+            c = a.sum(axis=0)
+            np.divide(a, c, out=alpha[t, :, k:])
+            scale[t, k:] = c
         beta = np.empty((steps, 5, rows), dtype=np.float32)
-        beta[steps - 1] = end
+        beta[:] = end  # the last step of every row
         for t in range(steps - 2, -1, -1):
-            b = (mat @ (phi[:, t + 1] * beta[t + 1])) / scale[t + 1]
-            beta[t] = np.where(live[t + 1], b, end)
+            k = live_from[t + 1]
+            b = mat @ (phi[:, t + 1, k:] * beta[t + 1, :, k:])
+            np.divide(b, scale[t + 1, k:], out=beta[t, :, k:])
         cols = np.arange(rows)
         z_hat = (alpha[lengths - 1, :, cols] * end[:, 0]).sum(axis=1)
 

@@ -36,7 +36,7 @@ reach the table, whose lookups are cache misses.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -48,6 +48,7 @@ from recognizers.excerpt import code_points
 __all__ = [
     "MAX_GRAM",
     "PAD",
+    "REACH",
     "FeatureExtractor",
     "HashTable",
     "Lexicons",
@@ -61,6 +62,12 @@ PAD = "\x00\x00"
 
 #: Longest n-gram looked up (longer context words are cut to this length).
 MAX_GRAM = 4
+
+#: The features of a character depend on the characters at most this far on
+#: either side (6 before: a context word ending three characters back; 7
+#: after: one starting four ahead). Features computed over a stretch with this
+#: margin on both sides are, inside the margins, those of the whole array.
+REACH = 8
 
 U64 = np.uint64
 _GOLD = U64(0x9E3779B97F4A7C15)
@@ -392,6 +399,14 @@ def _class_table() -> npt.NDArray[np.uint8]:
     return table
 
 
+@cache
+def _separator_table() -> npt.NDArray[np.uint8]:
+    """1 per code point of a separator after a context word: lookups beat ``np.isin``."""
+    table = np.zeros(_CODE_POINTS, dtype=np.uint8)
+    table[[ord(c) for c in _SEPARATORS]] = 1
+    return table
+
+
 class FeatureExtractor:
     """Turns a batch of code points into a ``(n_chars, n_templates)`` id matrix.
 
@@ -405,10 +420,36 @@ class FeatureExtractor:
     def __init__(self, lexicons: Lexicons, bits: int) -> None:
         self.lexicons = lexicons
         self.bits = bits
-        self._sep = np.array(sorted({ord(c) for c in _SEPARATORS}), dtype=np.int64)
 
     def extract(self, cps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Return the feature ids of ``cps``, shape ``(n_templates, len(cps))``."""
+        values = self._values(cps)
+        ids = np.empty((len(values), cps.shape[0]), dtype=np.uint64)
+        for j, v in enumerate(values):
+            self._hash(j, v, ids[j])
+        return ids.view(np.int64)
+
+    def feature_rows(self, cps: npt.NDArray[np.int64]) -> Iterator[npt.NDArray[np.int64]]:
+        """Yield the rows of :meth:`extract` one at a time, all in one buffer.
+
+        For inference: a consumer that uses each row before asking for the
+        next (the CRF sums its weights) keeps the work in cache, where the
+        whole matrix is megabytes per batch. The buffer is overwritten by the
+        next row.
+        """
+        row = np.empty(cps.shape[0], dtype=np.uint64)
+        for j, v in enumerate(self._values(cps)):
+            self._hash(j, v, row)
+            yield row.view(np.int64)
+
+    def _hash(self, template: int, values: npt.NDArray[np.int64], out: U64Array) -> None:
+        """Write the feature ids of one template's ``values`` to ``out``."""
+        np.add(values.view(U64), _template_offset(template), out=out)
+        np.multiply(out, _GOLD, out=out)
+        np.right_shift(out, U64(64 - self.bits), out=out)
+
+    def _values(self, cps: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
+        """The value of every template at every character, before hashing."""
         n = cps.shape[0]
         grams = gram_hashes(cps)
         cls = char_classes(cps)
@@ -430,7 +471,7 @@ class FeatureExtractor:
         for m in range(1, MAX_GRAM + 1):
             suffix_start |= (code[m] & _K_SUFFIX) >> 1
             prefix_end |= _shift(code[m] & _K_PREFIX, -(m - 1))
-        sep = np.isin(cps, self._sep).astype(np.int64)
+        sep = _separator_table()[cps].astype(np.int64)
         # Prefix bits at t: word ends at t-1; word ends at t-2 and t-1 is a separator;
         # word ends at t-2; word ends at t-3.
         p = _shifts(prefix_end, (-1, -2, -3))
@@ -486,11 +527,4 @@ class FeatureExtractor:
             ((prefix_bits * 8 + sh[0]) * 8 + g[1]) * 16 + suffix_bits,
             *dict_vals,
         ]
-        ids = np.empty((len(values), n), dtype=np.uint64)
-        shift = U64(64 - self.bits)
-        for j, v in enumerate(values):
-            row = ids[j]
-            np.add(v.view(U64), _template_offset(j), out=row)
-            np.multiply(row, _GOLD, out=row)
-            np.right_shift(row, shift, out=row)
-        return ids.view(np.int64)
+        return values

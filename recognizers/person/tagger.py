@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recognizers.person.crf import BEGIN, END, SINGLE, LinearChainCrf
-from recognizers.person.features import FeatureExtractor, Lexicons, encode_batch
+from recognizers.person.features import REACH, FeatureExtractor, Lexicons, encode_batch
 from recognizers.person.lexicon import load_lexicons
 
 __all__ = ["FORMAT_VERSION", "MAX_SEGMENT", "PersonTagger", "Span"]
@@ -35,6 +37,9 @@ _ENDERS = np.array([ord(c) for c in "。！？!?；;\n\r"], dtype=np.int64)
 _BLOCK_CELLS = 1 << 17  # rows * steps decoded together
 _BLOCK_SPREAD = 3  # longest / shortest row of a block (see _blocks)
 _BLOCK_MIN_STEPS = 16
+#: Characters whose features and emissions are computed together: some 30
+#: template rows of a stretch this long stay in cache, a whole batch's do not.
+_EMISSION_CHUNK = 1 << 15
 
 Span = tuple[int, int, float]
 
@@ -44,6 +49,11 @@ def _grid(first: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.N
     cols = np.arange(int(lengths.max()))
     out: npt.NDArray[np.int64] = first[:, None] + np.minimum(cols[None, :], lengths[:, None] - 1)
     return out
+
+
+def _cells(sizes: list[int], first: int, last: int) -> int:
+    """Padded cells of a block of the sorted rows ``first..last``."""
+    return (last - first + 1) * sizes[last]
 
 
 def _blocks(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
@@ -59,11 +69,12 @@ def _blocks(lengths: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
     sizes = lengths[order].tolist()
     out = []
     i = 0
-    while i < order.size:
+    while i < len(sizes):
+        # Both limits hold for a prefix of the rows after i (sizes are sorted,
+        # so the padded cells only grow): bisect for the end of each.
         longest = max(_BLOCK_MIN_STEPS, _BLOCK_SPREAD * sizes[i])
-        j = i + 1
-        while j < order.size and sizes[j] <= longest and (j - i + 1) * sizes[j] <= _BLOCK_CELLS:
-            j += 1
+        j = bisect_right(sizes, longest, i + 1)
+        j = i + 1 + bisect_right(range(i + 1, j), _BLOCK_CELLS, key=partial(_cells, sizes, i))
         out.append(order[i:j])
         i = j
     return out
@@ -122,14 +133,29 @@ class PersonTagger:
             )
         return cls(FeatureExtractor(lexicons or load_lexicons(), bits), crf)
 
+    def _emissions(self, cps: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """CRF emissions of every character, ``(5, n)``: label-major for decoding.
+
+        Computed a stretch of :data:`_EMISSION_CHUNK` characters at a time,
+        each with :data:`~recognizers.person.features.REACH` characters of
+        context on both sides, so the same as for the whole array at once.
+        """
+        n = cps.shape[0]
+        out = np.empty((5, n), dtype=np.float32)
+        for lo in range(0, n, _EMISSION_CHUNK):
+            hi = min(n, lo + _EMISSION_CHUNK)
+            a, b = max(0, lo - REACH), min(n, hi + REACH)
+            em = self.crf.emissions(self.extractor.feature_rows(cps[a:b]))
+            out[:, lo:hi] = em[lo - a : hi - a].T
+        return out
+
     def tag(self, texts: Sequence[str]) -> list[list[Span]]:
         """Find name spans ``(start, end, confidence)`` in each text (end exclusive)."""
         out: list[list[Span]] = [[] for _ in texts]
         if not texts:
             return out
         cps, text_starts = encode_batch(texts)
-        em_flat = self.crf.emissions(self.extractor.extract(cps))
-        em_lab = np.ascontiguousarray(em_flat.T)  # (5, n): label-major for decoding
+        em_lab = self._emissions(cps)
 
         # Cut the stream into segments of real characters.
         # Line breaks never belong to a name: they end a segment like PAD does.

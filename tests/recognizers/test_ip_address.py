@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from recognizers.ip_address import IpAddressRecognizer
@@ -71,3 +73,16 @@ def test_defaults() -> None:
     recognizer = IpAddressRecognizer()
     assert recognizer.supported_language == "zh"
     assert "IP地址" in recognizer.context
+
+
+@pytest.mark.parametrize("third", ["0", "9", "10", "99", "100", "199", "200", "249", "250", "255"])
+@pytest.mark.parametrize("last", ["0", "1", "255", "256", "01", "00", "1000", "２"])
+def test_validation_agrees_with_ipaddress(third: str, last: str) -> None:
+    # Dotted quads skip ipaddress when the octet pattern alone decides.
+    text = f"10.0.{third}.{last}"
+    try:
+        ipaddress.ip_address(text)
+        expected = None
+    except ValueError:
+        expected = False
+    assert IpAddressRecognizer().validate_result(text) is expected

@@ -10,7 +10,7 @@ from presidio_analyzer import RecognizerResult
 
 from recognizers.person import CnPersonRecognizer
 from recognizers.person.crf import BEGIN, END, INSIDE, SINGLE, LinearChainCrf, allowed_transitions
-from recognizers.person.features import HashTable
+from recognizers.person.features import REACH, HashTable, encode_batch
 
 
 def spans(text: str, *names: str) -> list[tuple[int, int]]:
@@ -184,6 +184,29 @@ def test_maybe_named_keeps_every_name_label_of_the_best_path(seed: int) -> None:
         named = np.array(best) != 0
         assert not (named & ~maybe[first : first + n]).any()
     assert 0 < maybe.sum() < maybe.size  # the bound rules out some characters, not all
+
+
+def test_features_of_a_stretch_with_reach_margins_are_those_of_the_whole(
+    recognizer: CnPersonRecognizer,
+) -> None:
+    # Long context words (公民身份 after a name, 犯罪嫌疑人 before one) look
+    # farthest; the tagger computes emissions a stretch at a time.
+    texts = ["张伟公民身份号码", "犯罪嫌疑人：李四", "申请人：欧阳明辉先生说", "致刘洋："]
+    cps, _ = encode_batch(texts)
+    extractor = recognizer._tagger.extractor  # type: ignore[union-attr]
+    whole = extractor.extract(cps)
+    n = cps.size
+    short = 0
+    for cut in range(1, n):
+        for lo, hi in ((0, cut), (cut, n)):
+            for margin in (REACH, REACH - 2):
+                a, b = max(0, lo - margin), min(n, hi + margin)
+                same = np.array_equal(
+                    extractor.extract(cps[a:b])[:, lo - a : hi - a], whole[:, lo:hi]
+                )
+                assert same or margin < REACH, (cut, lo, hi)
+                short += not same
+    assert short > 0  # a smaller margin would not do: the texts reach that far
 
 
 def test_hash_table_finds_keys_and_only_keys() -> None:
