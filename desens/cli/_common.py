@@ -89,7 +89,7 @@ def paired(
     """Pair each chunk of records with ``fn`` of their texts, in order.
 
     Only the texts (each record's ``.text``) travel to the workers; the
-    records wait here, at most ``2 * workers`` chunks of them.
+    records wait here, as many chunks of them as :func:`ordered_map` keeps in flight.
     """
     in_flight: deque[list[Any]] = deque()
 

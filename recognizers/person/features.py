@@ -56,9 +56,6 @@ __all__ = [
     "gram_hashes",
 ]
 
-#: Separator placed between the texts of a batch (and around them): two NUL
-#: characters, so that the ±2 window never sees a neighbouring text.
-PAD = "\x00\x00"
 
 #: Longest n-gram looked up (longer context words are cut to this length).
 MAX_GRAM = 4
@@ -68,6 +65,11 @@ MAX_GRAM = 4
 #: after: one starting four ahead). Features computed over a stretch with this
 #: margin on both sides are, inside the margins, those of the whole array.
 REACH = 8
+
+#: Separator placed between the texts of a batch (and around them): REACH NUL
+#: characters, so that no feature of one text sees a neighbouring text, and a
+#: text gets the same features in any batch as alone (its ends see NULs).
+PAD = "\x00" * REACH
 
 U64 = np.uint64
 _GOLD = U64(0x9E3779B97F4A7C15)

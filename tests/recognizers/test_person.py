@@ -109,6 +109,21 @@ def test_batch_equals_single(recognizer: CnPersonRecognizer) -> None:
     assert batch[1] == []
 
 
+def test_a_text_gets_the_same_names_and_scores_in_any_batch(
+    recognizer: CnPersonRecognizer,
+) -> None:
+    # Context words at the end of one text must not reach the next one.
+    before = ["联系申请人", "经办人：", "致王先生", "", "身份证号码"]
+    texts = ["张伟到场", "欧阳娜娜已签收", T1]
+    alone = [recognizer.analyze_batch([t])[0] for t in texts]
+    for prefix in before:
+        for text, expected in zip(texts, alone, strict=True):
+            got = recognizer.analyze_batch([prefix, text, prefix])[1]
+            assert [(r.start, r.end, r.score) for r in got] == [
+                (r.start, r.end, r.score) for r in expected
+            ]
+
+
 def test_long_text_is_decoded_in_pieces(recognizer: CnPersonRecognizer) -> None:
     text = "，".join(["参会人员：张伟、李娜"] * 40)  # one sentence longer than a segment
     starts = [r.start for r in recognizer.analyze(text, ["PERSON"]) if r.score >= 0.5]
