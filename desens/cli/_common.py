@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from collections import deque
@@ -33,10 +34,21 @@ __all__ = [
     "open_output",
     "paired",
     "positive_int",
+    "settle",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def settle() -> None:
+    """Call once the process's long-lived objects (its analyzer, the modules) exist.
+
+    Moves them to the collector's permanent generation: its full passes stop
+    re-scanning them (2-4% of analysis time), and workers forked afterwards
+    keep those pages shared instead of copying them.
+    """
+    gc.freeze()
 
 
 @contextlib.contextmanager

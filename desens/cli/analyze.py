@@ -34,6 +34,7 @@ from desens.cli._common import (
     open_output,
     paired,
     positive_int,
+    settle,
 )
 from desens.errors import ConfigError
 from desens.records import TextLine, read_lines
@@ -111,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _init_worker(entities: Sequence[str] | None, threshold: float) -> None:
     _worker["analyzer"] = build_analyzer(entities=entities, threshold=threshold)
+    settle()
 
 
 def _analyze_chunk(texts: list[str]) -> list[list[Finding]]:

@@ -34,6 +34,7 @@ from desens.cli._common import (
     open_output,
     paired,
     positive_int,
+    settle,
 )
 from desens.errors import ConfigError, MissingKeyError
 from desens.keys import KeyRing
@@ -133,6 +134,7 @@ def _anonymized(
 
 def _init_worker(policy: Policy, keys: KeyRing | None) -> None:
     _worker["anonymizer"] = TextAnonymizer(policy, build_analyzer(), keys, RunState())
+    settle()
 
 
 def _anonymize_chunk(texts: list[str]) -> list[str]:
