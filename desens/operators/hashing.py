@@ -20,10 +20,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+import importlib
 from collections.abc import Callable, Sequence
 from hashlib import sha256
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -35,6 +37,22 @@ __all__ = ["HashOperator", "HashParams", "hash_value", "hasher"]
 
 
 _BLOCK = sha256().block_size
+
+
+def _small_message_sha256() -> Callable[[bytes], Any]:
+    """The SHA-256 constructor that hashes short values fastest.
+
+    The HMAC of a short value is two SHA-256 blocks; per value, the cost is
+    the hash objects, not the blocks. CPython's own SHA-256 (``_sha2`` from
+    3.12, ``_sha256`` before) makes and copies its objects in about 2/3 of
+    the time OpenSSL's take through :mod:`hashlib` (2.0 against 2.8 us per
+    token here). Both compute SHA-256, so tokens are the same either way; an
+    interpreter without the module (FIPS builds may lack it) uses hashlib's.
+    """
+    for name in ("_sha2", "_sha256"):
+        with contextlib.suppress(ImportError):
+            return importlib.import_module(name).sha256
+    return sha256
 
 
 class HashParams(OperatorParams):
@@ -90,8 +108,9 @@ def hasher(
     if len(key) > _BLOCK:
         key = sha256(key).digest()
     key = key.ljust(_BLOCK, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in key)).copy
-    outer = sha256(bytes(b ^ 0x5C for b in key)).copy
+    fast_sha256 = _small_message_sha256()
+    inner = fast_sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer = fast_sha256(bytes(b ^ 0x5C for b in key)).copy
     prefix, length = params.prefix, params.length
     fast = _plain_normalizer(entity_type) if params.normalize else None
 
