@@ -13,7 +13,7 @@ the output of ``analyze`` is a report, and reports carry no personal data by
 default.
 
 Records go to the analyzer in batches (``--batch-size``) and, with
-``--workers N``, to N processes; at most ``2 * N`` batches are in flight, so
+``--workers N``, to N processes; at most ``4 * N`` batches are in flight, so
 memory stays flat whatever the input size. Output written with ``-o`` appears
 only when the run succeeds (temporary file, then rename).
 """
@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workers", type=positive_int, default=1, help="processes (default: 1)")
     p.add_argument(
-        "--batch-size", type=positive_int, default=256, help="records per batch (default: 256)"
+        "--batch-size", type=positive_int, default=1024, help="records per batch (default: 1024)"
     )
     p.add_argument(
         "--on-error",

@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workers", type=positive_int, default=1, help="processes (default: 1)")
     p.add_argument(
-        "--batch-size", type=positive_int, default=256, help="records per batch (default: 256)"
+        "--batch-size", type=positive_int, default=1024, help="records per batch (default: 1024)"
     )
     p.set_defaults(run=run)
 
