@@ -180,7 +180,7 @@ def raw_chunks(
     while True:
         want = size
         if end is not None:
-            want = max(size // TAPER, min(size, (end - binary.tell()) // TAPER))
+            want = max(1, size // TAPER, min(size, (end - binary.tell()) // TAPER))
         block = binary.read(want)
         data = data + block if data else block
         if not data:

@@ -127,14 +127,17 @@ FIELD = st.one_of(UNQUOTED.map(lambda t: _field(t, False)), QUOTED.map(lambda t:
     fmt=st.sampled_from(["csv", "tsv"]),
     encoding=st.sampled_from(["utf-8", "gb18030"]),
     ending=st.sampled_from(["\n", "\r\n"]),
+    tapered=st.booleans(),
 )
 def test_chunked_parse_equals_whole_file_parse(
-    rows: list[list[str]], size: int, fmt: str, encoding: str, ending: str
+    rows: list[list[str]], size: int, fmt: str, encoding: str, ending: str, tapered: bool
 ) -> None:
     delimiter = "\t" if fmt == "tsv" else ","
     body = "x" + delimiter + "y" + ending + "".join(delimiter.join(r) + ending for r in rows)
     expected = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter))[1:]
-    _, got = _chunked_rows(body.encode(encoding), fmt, ("x", "y"), size, encoding)
+    data = body.encode(encoding)
+    end = len(data) if tapered else None
+    _, got = _chunked_rows(data, fmt, ("x", "y"), size, encoding, end)
     assert [values for _, values in got] == [r for r in expected if r]
 
 

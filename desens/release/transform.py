@@ -366,8 +366,12 @@ class RowTransformer:
                 of_text[text] = item.entities
                 for entity, count in item.entities.items():
                     result.entities[entity] += count * len(rows)
+            # Only rows in idx hold text; other values (None, JSON lists) found nothing.
+            text_of = dict(zip(idx, texts, strict=True))
             tallies.append(
-                lambda rows: sum((of_text.get(values[i], Counter()) for i in rows), Counter())
+                lambda rows: sum(
+                    (of_text.get(text_of.get(i, ""), Counter()) for i in rows), Counter()
+                )
             )
             return out
         of_row: dict[int, Counter[str]] = {}

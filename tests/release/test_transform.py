@@ -97,3 +97,20 @@ def test_entity_counts_leave_out_suppressed_records(analyzer) -> None:
         # The first record (two phones, an ID) was suppressed; its entities are not counted.
         assert result.entities == {"CN_RESIDENT_ID": 2, "PHONE_NUMBER": 3}
         assert result.suppressed["k-anonymity"] == 1
+
+
+def test_entity_counts_skip_suppressed_records_whose_text_is_not_a_string(analyzer) -> None:
+    # JSONL cells may hold lists or objects: nothing is found in them, nothing taken back.
+    policy = parse_policy(COUNTED)
+    plans = plan_columns(["id", "sex", "note"], [], policy, analyzer)
+    rows = list(
+        enumerate(
+            [["", "男", ["电话13800138000"]], ["", "女", "电话13700137000"], ["", "女", None]]
+        )
+    )
+    transformer = RowTransformer(
+        plans, policy, analyzer, None, RING, small_classes=frozenset({("男",)})
+    )
+    result = transformer.transform(rows)
+    assert [r[2] for r in result.rows] == ["电话137****7000", None]
+    assert result.entities == {"PHONE_NUMBER": 1}
