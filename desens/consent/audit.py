@@ -118,21 +118,12 @@ def entry(
 
 def append(
     session: Session | Connection,
+    content: dict[str, Any],
     *,
-    actor: str,
-    action: str,
-    decision: str,
-    reason: str,
-    consent_id: str | None = None,
-    dataset_id: str | None = None,
-    subject_ref: str | None = None,
-    purpose: str | None = None,
-    requested: Iterable[str] = (),
-    released: Iterable[str] = (),
     keys: ConsentKeys | None = None,
     checkpoint_every: int | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction; the caller commits.
+    """Append one entry (from :func:`entry`) in the caller's transaction; the caller commits.
 
     ``session`` is an ORM session or a Core connection in a transaction.
     Call it last in a transaction, after any row lock the transaction takes
@@ -141,18 +132,6 @@ def append(
     Raises:
         AuditWriteError: If the entry cannot be written; roll back, release nothing.
     """
-    content = entry(
-        actor=actor,
-        action=action,
-        decision=decision,
-        reason=reason,
-        consent_id=consent_id,
-        dataset_id=dataset_id,
-        subject_ref=subject_ref,
-        purpose=purpose,
-        requested=requested,
-        released=released,
-    )
     [fields] = append_many(session, [content], keys=keys, checkpoint_every=checkpoint_every)
     return AuditEntry(**fields)
 

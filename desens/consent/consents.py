@@ -135,15 +135,17 @@ def _audit(
     """Audit a step of a consent's life (given, withdrawn, approved)."""
     audit.append(
         session,
-        actor=actor,
-        action=action,
-        consent_id=consent.id,
-        dataset_id=consent.dataset_id,
-        subject_ref=consent.subject_ref,
-        purpose=consent.purpose,
-        requested=requested,
-        decision="granted",
-        reason=reason,
+        audit.entry(
+            actor=actor,
+            action=action,
+            consent_id=consent.id,
+            dataset_id=consent.dataset_id,
+            subject_ref=consent.subject_ref,
+            purpose=consent.purpose,
+            requested=requested,
+            decision="granted",
+            reason=reason,
+        ),
     )
 
 

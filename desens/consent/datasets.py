@@ -110,11 +110,13 @@ def create_dataset(session: Session, department: Principal, spec: DatasetSpec) -
     session.flush()
     audit.append(
         session,
-        actor=department.id,
-        action="dataset.create",
-        dataset_id=dataset.id,
-        decision="granted",
-        reason="registered",
+        audit.entry(
+            actor=department.id,
+            action="dataset.create",
+            dataset_id=dataset.id,
+            decision="granted",
+            reason="registered",
+        ),
     )
     return dataset
 
@@ -199,11 +201,13 @@ def add_numbered_records(
     session.flush()
     audit.append(
         session,
-        actor=department.id,
-        action="dataset.load",
-        dataset_id=dataset.id,
-        decision="granted",
-        reason=f"{count} records",
+        audit.entry(
+            actor=department.id,
+            action="dataset.load",
+            dataset_id=dataset.id,
+            decision="granted",
+            reason=f"{count} records",
+        ),
     )
     return count
 

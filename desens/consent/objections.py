@@ -49,12 +49,14 @@ def object_to_dataset(
     session.flush()
     audit.append(
         session,
-        actor=portal.id,
-        action="objection.open",
-        dataset_id=dataset_id,
-        subject_ref=ref,
-        decision="granted",
-        reason="withheld",
+        audit.entry(
+            actor=portal.id,
+            action="objection.open",
+            dataset_id=dataset_id,
+            subject_ref=ref,
+            decision="granted",
+            reason="withheld",
+        ),
     )
     return existing
 
@@ -110,11 +112,13 @@ def resolve_objection(
     objection.resolved_at = utcnow()
     audit.append(
         session,
-        actor=department.id,
-        action=f"objection.{outcome}",
-        dataset_id=objection.dataset_id,
-        subject_ref=objection.subject_ref,
-        decision="granted",
-        reason=objection.status,
+        audit.entry(
+            actor=department.id,
+            action=f"objection.{outcome}",
+            dataset_id=objection.dataset_id,
+            subject_ref=objection.subject_ref,
+            decision="granted",
+            reason=objection.status,
+        ),
     )
     return objection

@@ -91,10 +91,12 @@ def create_principal(
     )
     audit.append(
         session,
-        actor=actor,
-        action=f"principal.create.{role}",
-        decision="granted",
-        reason="registered",
+        audit.entry(
+            actor=actor,
+            action=f"principal.create.{role}",
+            decision="granted",
+            reason="registered",
+        ),
     )
     return principal, api_key
 
@@ -132,9 +134,11 @@ def set_suspended(
     recipient.suspended_at = utcnow() if suspended else None
     audit.append(
         session,
-        actor=admin.id,
-        action="recipient.suspend" if suspended else "recipient.reinstate",
-        decision="granted",
-        reason="misuse" if suspended else "reinstated",
+        audit.entry(
+            actor=admin.id,
+            action="recipient.suspend" if suspended else "recipient.reinstate",
+            decision="granted",
+            reason="misuse" if suspended else "reinstated",
+        ),
     )
     return recipient
