@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -33,7 +34,8 @@ class Item:
         self.settled.set()
 
 
-def test_what_queues_while_a_group_runs_is_the_next_group_up_to_the_limit() -> None:
+def _holding_first_group() -> tuple[list[list[int]], threading.Event, Callable[[list[Item]], None]]:
+    """A group runner that records each group and holds the first until ``release`` is set."""
     groups: list[list[int]] = []
     release = threading.Event()
 
@@ -42,6 +44,11 @@ def test_what_queues_while_a_group_runs_is_the_next_group_up_to_the_limit() -> N
         if len(groups) == 1:
             assert release.wait(timeout=10)
 
+    return groups, release, run
+
+
+def test_what_queues_while_a_group_runs_is_the_next_group_up_to_the_limit() -> None:
+    groups, release, run = _holding_first_group()
     writer: GroupWriter[Item] = GroupWriter(run, max_group=3, name="test-writer")
     items = [Item(n) for n in range(5)]
     writer.submit(items[0])
@@ -56,14 +63,7 @@ def test_what_queues_while_a_group_runs_is_the_next_group_up_to_the_limit() -> N
 
 
 def test_after_a_group_of_several_the_next_waits_for_more_but_a_lone_caller_does_not() -> None:
-    groups: list[list[int]] = []
-    release = threading.Event()
-
-    def run(items: list[Item]) -> None:
-        groups.append([i.n for i in items])
-        if len(groups) == 1:
-            assert release.wait(timeout=10)
-
+    groups, release, run = _holding_first_group()
     writer: GroupWriter[Item] = GroupWriter(run, max_group=8, name="test-writer", max_wait=1.5)
     items = [Item(n) for n in range(6)]
     writer.submit(items[0])  # alone: runs at once (no group of several before it)
