@@ -352,29 +352,24 @@ class RowTransformer:
         subjects = columns[self._subject] if self._subject is not None else None
         out = list(values)
         apply = self._text.apply
+        # The entities found in each row with findings, to take back those of
+        # rows suppressed later (other cells, None or JSON lists, found none).
+        of_row: dict[int, Counter[str]] = {}
+        tallies.append(lambda rows: sum((of_row.get(i, Counter()) for i in rows), Counter()))
         if subjects is None or self._text.subject_free():
             # Equal texts come out equal: transform each distinct one once.
             rows_of: dict[str, list[int]] = {}
             for i, text in zip(idx, texts, strict=True):
                 if found[text]:
                     rows_of.setdefault(text, []).append(i)
-            of_text: dict[str, Counter[str]] = {}
             for text, rows in rows_of.items():
                 item = apply(text, found[text])
                 for i in rows:
                     out[i] = item.text
-                of_text[text] = item.entities
+                    of_row[i] = item.entities
                 for entity, count in item.entities.items():
                     result.entities[entity] += count * len(rows)
-            # Only rows in idx hold text; other values (None, JSON lists) found nothing.
-            text_of = dict(zip(idx, texts, strict=True))
-            tallies.append(
-                lambda rows: sum(
-                    (of_text.get(text_of.get(i, ""), Counter()) for i in rows), Counter()
-                )
-            )
             return out
-        of_row: dict[int, Counter[str]] = {}
         for i, text in zip(idx, texts, strict=True):
             spans = found[text]
             if not spans:
@@ -384,7 +379,6 @@ class RowTransformer:
             out[i] = item.text
             of_row[i] = item.entities
             result.entities.update(item.entities)
-        tallies.append(lambda rows: sum((of_row.get(i, Counter()) for i in rows), Counter()))
         return out
 
 
