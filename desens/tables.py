@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
 
-from desens.atomic import atomic_output
+from desens.atomic import Writeback, atomic_output
 from desens.chunks import check_decoded
 from desens.errors import BadRecordError, ConfigError, InputError
 from desens.records import parse_json_object
@@ -334,6 +334,8 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         binary = self._stack.enter_context(atomic_output(path, "wb"))
         self.temp_name = binary.name
         self._binary = binary
+        self._writeback = Writeback(binary)
+        self._stack.callback(self._writeback.close)
         self._digest = hashlib.sha256()
         if fmt == "parquet":
             import pyarrow as pa
@@ -355,6 +357,7 @@ class TableWriter(AbstractContextManager["TableWriter"]):
     def _put(self, data: bytes) -> None:
         self._binary.write(data)
         self._digest.update(data)
+        self._writeback.wrote(len(data))
 
     def sha256(self) -> str | None:
         """SHA-256 of what was written, for text formats (None for Parquet)."""
