@@ -31,9 +31,10 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import IO, Any
+from typing import IO, Any, SupportsIndex
 
 from desens.errors import BadRecordError
+from desens.parallel import out_of_band
 from desens.records import parse_json_object
 
 __all__ = [
@@ -76,10 +77,24 @@ def check_decoded(values: Sequence[Any], source: str, line: int, encoding: str) 
 
 @dataclass(frozen=True, slots=True)
 class RawChunk:
-    """Whole records of a text table, as bytes, and the line the first one starts on."""
+    """Whole records of a text table, as bytes, and the line the first one starts on.
+
+    In a worker, ``data`` is the ``bytearray`` it was read into from the pipe.
+    """
 
     first_line: int
-    data: bytes
+    data: bytes | bytearray
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        # The bytes cross a worker's pipe out of band, not copied into the pickle.
+        return (_raw_chunk, (self.first_line, out_of_band(self.data, int(protocol))))
+
+
+def _raw_chunk(first_line: int, data: bytes | memoryview) -> RawChunk:
+    # Out of band, the bytes arrive as a read-only view of what they were read into.
+    buffer = data if isinstance(data, bytes) else data.obj
+    assert isinstance(buffer, bytes | bytearray)
+    return RawChunk(first_line, buffer)
 
 
 def _delimiter(fmt: str) -> str:

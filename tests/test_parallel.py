@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import pickle
 import time
 
 import pytest
 
-from desens.parallel import ordered_map
+from desens.parallel import _Inbox, _message, ordered_map, out_of_band
 
 _STATE: dict[str, int] = {}
 
@@ -147,3 +149,64 @@ def test_work_here_reports_a_child_that_died() -> None:
     with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code 3\)"):
         list(ordered_map(_die_in_child, ([i] for i in range(10)), workers=2, work_here=True))
     assert multiprocessing.active_children() == []
+
+
+class _Blob:
+    """A chunk whose bytes pickle out of band, as RawChunk's do."""
+
+    def __init__(self, tag: int, data: bytes | memoryview) -> None:
+        self.tag = tag
+        self.data = bytes(data)
+
+    def __reduce_ex__(self, protocol):
+        return (_Blob, (self.tag, out_of_band(self.data, protocol)))
+
+
+def _blob_work(chunk: _Blob) -> tuple[int, int, bytes]:
+    return chunk.tag, len(chunk.data), hashlib.sha256(chunk.data).digest()
+
+
+def test_work_here_moves_out_of_band_buffers_intact() -> None:
+    blobs = [_Blob(i, os.urandom(n)) for i, n in enumerate([0, 1, 3_000_000, 70_000, 2_500_000])]
+    out = list(ordered_map(_blob_work, iter(blobs), workers=2, work_here=True, max_pending=4))
+    assert out == [(b.tag, len(b.data), hashlib.sha256(b.data).digest()) for b in blobs]
+
+
+def test_out_of_band_only_with_protocol_5() -> None:
+    blob = _Blob(7, b"abc")
+    buffers: list[pickle.PickleBuffer] = []
+    pickled = pickle.dumps(blob, protocol=5, buffer_callback=buffers.append)
+    assert b"abc" not in pickled and [bytes(b.raw()) for b in buffers] == [b"abc"]
+    assert pickle.loads(pickled, buffers=[bytearray(b"abc")]).data == b"abc"
+    assert pickle.loads(pickle.dumps(blob, protocol=4)).data == b"abc"  # in band
+
+
+@pytest.mark.parametrize("step", [1, 7, 4096], ids=["byte-by-byte", "odd-pieces", "pages"])
+def test_inbox_reassembles_messages_from_any_pieces(step: int) -> None:
+    messages = [
+        (False, [1, 2, 3]),
+        _Blob(1, b""),
+        _Blob(2, os.urandom(10_000)),
+        (True, ValueError("x")),
+        [_Blob(3, b"a"), _Blob(4, os.urandom(5_000))],
+    ]
+    wire = b"".join(bytes(piece) for m in messages for piece in _message(m))
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(read_fd, False)
+    inbox = _Inbox(read_fd)
+    got: list[object] = []
+    try:
+        assert inbox.read() == []  # nothing yet: no wait
+        for at in range(0, len(wire), step):
+            os.write(write_fd, wire[at : at + step])
+            got.extend(inbox.read())
+        os.close(write_fd)
+        with pytest.raises(EOFError):
+            inbox.read()
+    finally:
+        os.close(read_fd)
+    assert len(got) == len(messages)
+    assert got[0] == (False, [1, 2, 3])
+    assert [(b.tag, b.data) for b in (got[1], got[2])] == [(1, b""), (2, messages[2].data)]
+    assert got[3][0] is True and str(got[3][1]) == "x"
+    assert [(b.tag, b.data) for b in got[4]] == [(3, b"a"), (4, messages[4][1].data)]
