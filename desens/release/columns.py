@@ -32,10 +32,18 @@ class CacheCost:
     """Decide whether a column's result cache is cheaper than computing every value.
 
     The decision is taken once :attr:`WINDOW` values have been seen, and is
-    final.
+    final. It is taken sooner, against the cache, when the first
+    :attr:`EARLY` values or more were all different (ID numbers, phone
+    numbers): ``n`` values drawn from a column of ``N`` distinct values are
+    all different with a probability of about ``exp(-n**2 / 2N)``, so such a
+    column has millions of distinct values, more than the cache holds
+    (:data:`CACHE_LIMIT`), and few of its values would ever be found in it.
+    Every process of a run decides for itself, so the sooner, the less each
+    spends on a cache that will go.
     """
 
     WINDOW = 20_000
+    EARLY = 2_000
 
     __slots__ = ("compute", "decided", "lookup", "misses", "on", "seen")
 
@@ -53,6 +61,8 @@ class CacheCost:
         self.misses += misses
         self.lookup += lookup
         self.compute += compute
+        if self._all_different():
+            return
         if self.seen >= self.WINDOW:
             self.decided = True
             every = self.compute / self.misses * self.seen if self.misses else float("inf")
@@ -64,9 +74,17 @@ class CacheCost:
             return
         self.seen += seen
         self.misses += misses
+        if self._all_different():
+            return
         if self.seen >= self.WINDOW:
             self.decided = True
             self.on = self.misses <= 0.9 * self.seen
+
+    def _all_different(self) -> bool:
+        """Decide against the cache if the first values were all different (see above)."""
+        if self.misses == self.seen >= self.EARLY:
+            self.decided, self.on = True, False
+        return self.decided
 
 
 class OperatorColumn:
