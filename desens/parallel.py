@@ -16,9 +16,9 @@ for the GIL and the children wait for them).
 Messages on those pipes are pickles of protocol 5 whose large buffers travel
 out of band: an object that pickles its bytes as a :class:`pickle.PickleBuffer`
 (see :func:`out_of_band`) is written to the pipe from its own memory and read
-into a buffer of its exact size, never copied into or out of a pickle. For a
-release that moves every byte of the input to a child, those copies were a
-few per cent of the run.
+into a buffer of its exact size, never copied into or out of a pickle (a
+release moves every byte of its input this way). What remains is the pipe's
+own copying in the kernel.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import select
 import signal
 import struct
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -145,20 +145,34 @@ def _written(pieces: deque[memoryview], n: int) -> None:
         pieces.popleft()
 
 
+def _parse() -> Generator[int, bytearray, Any]:
+    """The reading side of :func:`_message`: yields how many bytes it needs, is sent them.
+
+    Returns the unpickled message.
+    """
+    size, count = _PREFIX.unpack((yield _PREFIX.size))
+    sizes = [n for (n,) in _SIZE.iter_unpack((yield _SIZE.size * count))]
+    data = yield size
+    buffers = []
+    for n in sizes:
+        buffers.append((yield n))
+    return pickle.loads(data, buffers=buffers)
+
+
 class _Inbox:
     """Messages arriving on a non-blocking pipe, each piece read straight into its own buffer."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self._expect(_PREFIX.size, self._prefix)
-        self._pickle = bytearray()
-        self._sizes: list[int] = []
-        self._buffers: list[bytearray] = []
+        self._next_message()
 
-    def _expect(self, size: int, then: Callable[[], Any]) -> None:
+    def _next_message(self) -> None:
+        self._parse = _parse()
+        self._expect(next(self._parse))
+
+    def _expect(self, size: int) -> None:
         self._buf = bytearray(size)
         self._got = 0
-        self._then = then
 
     def read(self) -> list[Any]:
         """The messages completed by what the pipe holds now, unpickled.
@@ -177,40 +191,11 @@ class _Inbox:
                     raise EOFError
                 self._got += n
                 continue
-            message = self._then()
-            if message is not _NOTHING:
-                done.append(message)
-
-    def _prefix(self) -> Any:
-        size, count = _PREFIX.unpack(self._buf)
-        self._pickle_size = size
-        self._buffers = []
-        self._expect(_SIZE.size * count, self._buffer_sizes)
-        return _NOTHING
-
-    def _buffer_sizes(self) -> Any:
-        self._sizes = [n for (n,) in _SIZE.iter_unpack(self._buf)]
-        self._expect(self._pickle_size, self._pickled)
-        return _NOTHING
-
-    def _pickled(self) -> Any:
-        self._pickle = self._buf
-        return self._next_buffer()
-
-    def _next_buffer(self) -> Any:
-        if len(self._buffers) < len(self._sizes):
-            self._expect(self._sizes[len(self._buffers)], self._filled)
-            return _NOTHING
-        message = pickle.loads(self._pickle, buffers=self._buffers)
-        self._expect(_PREFIX.size, self._prefix)
-        return message
-
-    def _filled(self) -> Any:
-        self._buffers.append(self._buf)
-        return self._next_buffer()
-
-
-_NOTHING = object()
+            try:
+                self._expect(self._parse.send(self._buf))
+            except StopIteration as end:
+                done.append(end.value)
+                self._next_message()
 
 
 class _Slot:
@@ -328,10 +313,13 @@ def _child_main(fn: Callable[[Any], Any], task_r: int, result_w: int, others: li
 
 def _receive(fd: int) -> Any:
     """The next message on a blocking pipe (EOFError at its end)."""
-    size, count = _PREFIX.unpack(_read_exact(fd, _PREFIX.size))
-    sizes = [n for (n,) in _SIZE.iter_unpack(_read_exact(fd, _SIZE.size * count))]
-    data = _read_exact(fd, size)
-    return pickle.loads(data, buffers=[_read_exact(fd, n) for n in sizes])
+    parse = _parse()
+    size = next(parse)
+    while True:
+        try:
+            size = parse.send(_read_exact(fd, size))
+        except StopIteration as end:
+            return end.value
 
 
 def _read_exact(fd: int, size: int) -> bytearray:
