@@ -85,6 +85,10 @@ class Writeback:
     rest. Durability is unchanged: the file still appears only after its
     final ``fsync``.
 
+    A background sync that fails is raised on the writing thread, by the next
+    :meth:`wrote` or by :meth:`close`: Linux reports a writeback error once
+    per open file, so the final ``fsync`` would not see it again.
+
     Args:
         fh: the binary file being written (buffered or not).
         every: bytes written between two background syncs.
@@ -95,27 +99,43 @@ class Writeback:
         self._every = every
         self._pending = 0
         self._thread: threading.Thread | None = None
+        self._error: OSError | None = None
 
     def wrote(self, size: int) -> None:
-        """Count ``size`` bytes written; sync in the background when enough are."""
+        """Count ``size`` bytes written; sync in the background when enough are.
+
+        Raises:
+            OSError: a background sync failed.
+        """
+        self._raise()
         self._pending += size
         if self._pending < self._every or (self._thread and self._thread.is_alive()):
             return
         self._pending = 0
         self._fh.flush()
         self._thread = threading.Thread(
-            target=_sync_quietly, args=(self._fh.fileno(),), name="desens-writeback", daemon=True
+            target=self._sync, args=(self._fh.fileno(),), name="desens-writeback", daemon=True
         )
         self._thread.start()
 
     def close(self) -> None:
-        """Wait for a background sync still running."""
+        """Wait for a background sync still running.
+
+        Raises:
+            OSError: a background sync failed.
+        """
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self._raise()
 
+    def _sync(self, fd: int) -> None:
+        try:
+            os.fdatasync(fd)
+        except OSError as exc:
+            self._error = exc
 
-def _sync_quietly(fd: int) -> None:
-    # Errors surface in the final fsync of atomic_output, on the main thread.
-    with contextlib.suppress(OSError):
-        os.fdatasync(fd)
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error

@@ -44,6 +44,10 @@ __all__ = [
     "open_writer",
 ]
 
+#: Bytes of a CSV, TSV or JSONL output written between two background syncs
+#: (:class:`~desens.atomic.Writeback`).
+SYNC_EVERY = 32 << 20
+
 Format = Literal["csv", "tsv", "jsonl", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "tsv", "jsonl", "parquet")
 _SUFFIX: dict[str, Format] = {
@@ -334,7 +338,7 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         binary = self._stack.enter_context(atomic_output(path, "wb"))
         self.temp_name = binary.name
         self._binary = binary
-        self._writeback = Writeback(binary)
+        self._writeback = Writeback(binary, SYNC_EVERY)
         self._stack.callback(self._writeback.close)
         self._digest = hashlib.sha256()
         if fmt == "parquet":

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import threading
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from desens import tables
 from desens.errors import BadRecordError, ConfigError, InputError
 from desens.tables import detect_encoding, format_of, open_reader, open_writer
 
@@ -164,3 +168,39 @@ def test_jsonl_writer_keeps_unicode_and_order(tmp_path: Path) -> None:
         writer.write_rows(ROWS)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == json.dumps(dict(zip(HEADER, ROWS[0], strict=True)), ensure_ascii=False)
+
+
+def test_text_writer_syncs_in_the_background_and_joins_before_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    monkeypatch.setattr(tables, "SYNC_EVERY", 1000)
+    target = tmp_path / "out.csv"
+    with open_writer(target, ["a", "b"]) as writer:
+        for i in range(100):
+            writer.write_rows([[str(i) * 20, "x" * 30]])  # about 70 bytes a row, 7 KB in all
+    size = target.stat().st_size
+    assert synced and 1000 <= synced[0] < size  # synced on the way, not only at the end
+    assert not [t for t in threading.enumerate() if t.name == "desens-writeback"]
+    assert target.read_text(encoding="utf-8").count("\n") == 101
+
+
+def test_text_writer_fails_on_a_failed_background_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    monkeypatch.setattr(tables, "SYNC_EVERY", 100)
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(OSError, match="Input/output error"), open_writer(target, ["a"]) as w:
+        w.write_rows([["x" * 200]])
+    assert list(tmp_path.iterdir()) == []

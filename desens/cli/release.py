@@ -82,6 +82,12 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         report = release(options)
+    except OSError as exc:  # the disk: full, failing, gone
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ConfigError(
+            f"release stopped by a system error: {exc.strerror or exc.__class__.__name__}{where}; "
+            f"nothing was written to {output}"
+        ) from None
     except ResidualDataError as exc:
         failed: ReleaseReport | None = getattr(exc, "report", None)
         if failed is not None:

@@ -8,8 +8,10 @@ outputs.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 from cli_support import HEADER, People, Run, desens, desens_all, make_people
 
+from desens import tables
+from desens.cli import main
 from desens.keys import KeyRing
 from desens.operators import DecryptParams, decrypt
 
@@ -413,3 +417,26 @@ def test_residual_scan_withholds_a_leaky_release(
     assert "residual scan: FAILED (手机: PHONE_NUMBER x51)" in run.stderr
     assert "nothing was written" in run.stderr
     assert_no_values(people, run.stderr, json.dumps(report, ensure_ascii=False))
+
+
+def test_a_failed_sync_stops_the_release_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In process: the disk's failure is simulated at the system call.
+    people = make_people()
+    src, out, ring = tmp_path / "people.csv", tmp_path / "out" / "people.csv", tmp_path / "ring"
+    src.write_text(people.csv_text(), encoding="utf-8")
+    assert main(["keys", "new", str(ring)]) == 0
+
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    monkeypatch.setattr(tables, "SYNC_EVERY", 100)
+    capsys.readouterr()
+    status = main(["release", str(src), "--policy", "open", "-o", str(out), "--keyring", str(ring)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "system error: Input/output error" in err and "nothing was written" in err
+    assert list(out.parent.iterdir()) == []  # no output, no report, no temporary file
+    assert_no_values(people, err)
