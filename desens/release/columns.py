@@ -32,24 +32,32 @@ class CacheCost:
     """Decide whether a column's result cache is cheaper than computing every value.
 
     The decision is taken once :attr:`WINDOW` values have been seen, and is
-    final. It is taken sooner, against the cache, when the first
-    :attr:`EARLY` values or more were all different (ID numbers, phone
+    final. With ``early`` it is taken sooner, against the cache, when the
+    first :attr:`EARLY` values or more were all different (ID numbers, phone
     numbers): ``n`` values drawn from a column of ``N`` distinct values are
     all different with a probability of about ``exp(-n**2 / 2N)``, so such a
     column has millions of distinct values, more than the cache holds
     (:data:`CACHE_LIMIT`), and few of its values would ever be found in it.
     Every process of a run decides for itself, so the sooner, the less each
-    spends on a cache that will go.
+    spends on a cache that will go. (A table sorted so that its first
+    thousands of rows are all different and later ones repeat them defeats
+    this; it then runs without the cache, with the same results.)
+
+    Args:
+        early: the counts are of values as they come, repeats included. A
+            caller that counts distinct values (in its first chunk, every
+            one is a miss) must pass False.
     """
 
     WINDOW = 20_000
     EARLY = 2_000
 
-    __slots__ = ("compute", "decided", "lookup", "misses", "on", "seen")
+    __slots__ = ("compute", "decided", "early", "lookup", "misses", "on", "seen")
 
-    def __init__(self) -> None:
+    def __init__(self, early: bool = True) -> None:
         self.on = True
         self.decided = False
+        self.early = early
         self.seen = self.misses = 0
         self.lookup = self.compute = 0.0
 
@@ -82,7 +90,7 @@ class CacheCost:
 
     def _all_different(self) -> bool:
         """Decide against the cache if the first values were all different (see above)."""
-        if self.misses == self.seen >= self.EARLY:
+        if self.early and self.misses == self.seen >= self.EARLY:
             self.decided, self.on = True, False
         return self.decided
 

@@ -116,7 +116,8 @@ class ResidualScanner:
         self.scanned = list(scanned)
         self.is_fpe_output = is_fpe_output
         self._clean: list[set[Any]] = [set() for _ in self.names]
-        self._rate = [CacheCost() for _ in self.names]
+        # Counts of distinct values per chunk: no early decision (see CacheCost).
+        self._rate = [CacheCost(early=False) for _ in self.names]
 
     def scan(
         self, columns: Sequence[Sequence[Any]], all_str: bool = False

@@ -41,3 +41,10 @@ def test_a_small_first_chunk_decides_nothing_yet() -> None:
     assert rate.on is True
     assert _feed(rate, [(1_000, 1_000)], timed=True) == [True]  # 2,000 all different
     assert rate.on is False
+
+
+def test_without_early_all_different_values_wait_for_the_window() -> None:
+    # What the residual scanner counts: distinct values, all new in a first chunk.
+    rate = CacheCost(early=False)
+    assert _feed(rate, [(2_760, 2_760)] + [(2_760, 100)] * 7, timed=False) == [False] * 7 + [True]
+    assert rate.on is True

@@ -89,3 +89,15 @@ def test_hash_columns_are_listed_and_leaks_elsewhere_still_caught(tmp_path: Path
     assert residual["findings"] == [{"column": "手机", "entity": "PHONE_NUMBER", "count": 1}]
     assert residual["safe_by_construction"] == ["证件"]
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_scanner_keeps_remembering_clean_values_of_a_column_with_many_distinct_ones() -> None:
+    # Dates: 3,000 distinct values, each with a run of 8 digits (so each is a
+    # candidate), all clean. The first chunk meets them all for the first time;
+    # that must not turn the memory of clean values off.
+    analyzer = build_analyzer(entities=RESIDUAL_ENTITIES, threshold=RESIDUAL_THRESHOLD)
+    scanner = ResidualScanner(analyzer, ["date"], [False], [False], lambda _: False)
+    dates = [f"{19500101 + d}" for d in range(3_000)]
+    assert scanner._suspects(0, dates, all_str=True) == dates  # all new: all looked at
+    assert scanner.scan([dates]) == {}
+    assert scanner._suspects(0, dates[::-1], all_str=True) == []  # known clean since
