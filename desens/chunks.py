@@ -90,11 +90,15 @@ class RawChunk:
         return (_raw_chunk, (self.first_line, out_of_band(self.data, int(protocol))))
 
 
-def _raw_chunk(first_line: int, data: bytes | memoryview) -> RawChunk:
-    # Out of band, the bytes arrive as a read-only view of what they were read into.
-    buffer = data if isinstance(data, bytes) else data.obj
-    assert isinstance(buffer, bytes | bytearray)
-    return RawChunk(first_line, buffer)
+def _raw_chunk(first_line: int, data: bytes | bytearray | memoryview) -> RawChunk:
+    if not isinstance(data, memoryview):
+        return RawChunk(first_line, data)
+    # Out of band, the bytes arrive as a read-only view of what they were read
+    # into: take that buffer itself when the view is all of it.
+    whole = data.obj
+    if isinstance(whole, bytearray) and len(whole) == data.nbytes:
+        return RawChunk(first_line, whole)
+    return RawChunk(first_line, data.tobytes())
 
 
 def _delimiter(fmt: str) -> str:

@@ -145,10 +145,11 @@ def _written(pieces: deque[memoryview], n: int) -> None:
         pieces.popleft()
 
 
-def _parse() -> Generator[int, bytearray, Any]:
+def _parse() -> Generator[int, bytearray, tuple[bytearray, list[bytearray]]]:
     """The reading side of :func:`_message`: yields how many bytes it needs, is sent them.
 
-    Returns the unpickled message.
+    Returns the message's pickle and its out-of-band buffers, for
+    ``pickle.loads(data, buffers=buffers)``.
     """
     size, count = _PREFIX.unpack((yield _PREFIX.size))
     sizes = [n for (n,) in _SIZE.iter_unpack((yield _SIZE.size * count))]
@@ -156,7 +157,7 @@ def _parse() -> Generator[int, bytearray, Any]:
     buffers = []
     for n in sizes:
         buffers.append((yield n))
-    return pickle.loads(data, buffers=buffers)
+    return data, buffers
 
 
 class _Inbox:
@@ -194,7 +195,8 @@ class _Inbox:
             try:
                 self._expect(self._parse.send(self._buf))
             except StopIteration as end:
-                done.append(end.value)
+                data, buffers = end.value
+                done.append(pickle.loads(data, buffers=buffers))
                 self._next_message()
 
 
@@ -303,16 +305,16 @@ def _child_main(fn: Callable[[Any], Any], task_r: int, result_w: int, others: li
             os.close(fd)
     with contextlib.suppress(BrokenPipeError, EOFError):  # the parent stopped early
         while True:
-            chunk = _receive(task_r)
+            data, buffers = _receive(task_r)
             try:
-                result: tuple[bool, Any] = (False, fn(chunk))
+                result: tuple[bool, Any] = (False, fn(pickle.loads(data, buffers=buffers)))
             except Exception as exc:  # sent back and raised in the parent, as Pool does
                 result = (True, exc)
             _send(result_w, result)
 
 
-def _receive(fd: int) -> Any:
-    """The next message on a blocking pipe (EOFError at its end)."""
+def _receive(fd: int) -> tuple[bytearray, list[bytearray]]:
+    """The next message on a blocking pipe, still pickled (EOFError at its end)."""
     parse = _parse()
     size = next(parse)
     while True:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
+import os
+import pickle
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 
 from desens.chunks import TAPER, ChunkCodec, RawChunk, raw_chunks, skip_header
 from desens.errors import BadRecordError
+from desens.parallel import _message, _receive
 
 
 def _chunked_rows(
@@ -189,3 +193,35 @@ def test_windows_line_ends_take_the_fast_path_with_the_same_rows_and_lines(monke
     parsed = ChunkCodec("csv", "utf-8", "t", ("a", "b")).parse_columns(RawChunk(2, data[5:]))
     assert [list(c) for c in parsed.columns] == [["1", "3"], ["2", "4"]]
     assert [parsed.line_of(i) for i in range(parsed.rows)] == [2, 4]
+
+
+def _through_a_pipe(chunk: RawChunk) -> RawChunk:
+    """``chunk`` sent as the workers' pipes send it, read back as a worker reads it."""
+    wire = b"".join(bytes(piece) for piece in _message(chunk))
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, wire)
+        data, buffers = _receive(read_fd)
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    received: RawChunk = pickle.loads(data, buffers=buffers)
+    return received
+
+
+def test_raw_chunk_crosses_a_pipe_and_pickles_again() -> None:
+    chunk = RawChunk(7, "姓名,电话\n张伟,13800138000\n".encode())
+    received = _through_a_pipe(chunk)
+    assert received == RawChunk(7, bytearray(chunk.data))  # the buffer it was read into
+    assert isinstance(received.data, bytearray)
+    # A worker's chunk goes on as any other: pickled in and out of band, copied, sent again.
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(received, protocol)).data == chunk.data
+    assert copy.copy(received).data == copy.deepcopy(received).data == chunk.data
+    assert _through_a_pipe(received).data == chunk.data
+
+
+def test_raw_chunk_from_part_of_a_buffer_takes_only_that_part() -> None:
+    pickled = pickle.dumps(RawChunk(1, b"abc\n"), protocol=5, buffer_callback=lambda _: False)
+    larger = memoryview(bytearray(b"XXabc\nYY"))[2:6].toreadonly()
+    assert pickle.loads(pickled, buffers=[larger]) == RawChunk(1, b"abc\n")

@@ -210,3 +210,27 @@ def test_inbox_reassembles_messages_from_any_pieces(step: int) -> None:
     assert [(b.tag, b.data) for b in (got[1], got[2])] == [(1, b""), (2, messages[2].data)]
     assert got[3][0] is True and str(got[3][1]) == "x"
     assert [(b.tag, b.data) for b in got[4]] == [(3, b"a"), (4, messages[4][1].data)]
+
+
+def _refuse(tag: int) -> object:
+    raise ValueError(f"cannot rebuild chunk {tag}")
+
+
+class _Unloadable:
+    """A chunk that pickles in the parent but cannot be rebuilt in a child."""
+
+    def __init__(self, tag: int) -> None:
+        self.tag = tag
+
+    def __reduce__(self):
+        if _STATE.get("parent") == os.getpid():
+            return (_refuse, (self.tag,))
+        return (_Unloadable, (self.tag,))
+
+
+def test_work_here_raises_a_chunk_that_cannot_be_unpickled_in_the_child() -> None:
+    _STATE["parent"] = os.getpid()
+    # The first chunk always goes to a child; it is raised here as the child met it.
+    with pytest.raises(ValueError, match="cannot rebuild chunk 0"):
+        list(ordered_map(lambda c: c.tag, iter([_Unloadable(0)]), workers=2, work_here=True))
+    assert multiprocessing.active_children() == []
