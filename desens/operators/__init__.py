@@ -184,6 +184,16 @@ class BoundOperator:
         """The operator's registered name."""
         return self.operator.NAME
 
+    @property
+    def numbers_values(self) -> bool:
+        """Whether a value's output depends on the values met before it in the run.
+
+        True for ``replace`` with numbered tags (``<PERSON_1>``): the first new
+        value gets 1, the next 2. Apply such an operator to values in input
+        order, in one process, for outputs that do not change between runs.
+        """
+        return isinstance(self.params, ReplaceParams) and self.params.new_value is None
+
     def __call__(self, value: str, ctx: OperatorContext | None = None) -> str:
         """Apply the operator to one value."""
         return self.operator.apply(value, self.params, ctx or OperatorContext())

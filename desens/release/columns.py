@@ -10,7 +10,8 @@ So it is measured, not assumed: over the first values of a column, the
 time spent on cache lookups and on computing the misses is compared with
 what computing every value would have cost, and the cache stays only if it
 was cheaper (addresses: yes; IDs, phones: no). Results are the same either
-way; operators are deterministic.
+way: operators are deterministic, and the one that numbers its values in
+the order it meets them (``replace`` with numbered tags) never uses the cache.
 """
 
 from __future__ import annotations
@@ -112,6 +113,10 @@ class OperatorColumn:
         self._fn: Callable[[Sequence[str]], list[str]] | None = None
         self._cache: dict[str, str] = {}
         self.rate = CacheCost()
+        if plan.operator.numbers_values:
+            # Numbered in input order; the cache would number the new values
+            # of a chunk in the order of a set, which changes from run to run.
+            self.rate.decided, self.rate.on = True, False
 
     def _bound(self) -> Callable[[Sequence[str]], list[str]]:
         # Bound on first use: a column with no values needs no key.

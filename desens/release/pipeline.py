@@ -446,10 +446,7 @@ def _uses_numbered_tags(plans: Sequence[ColumnPlan], policy: Policy) -> bool:
         if any(p.action == "scan" for p in plans)
         else []
     )
-    numbered = [
-        o for o in ops if o.name == "replace" and getattr(o.params, "new_value", None) is None
-    ]
-    return bool(numbered) or any(
+    return any(o.numbers_values for o in ops) or any(
         s.operator == "replace" and not s.params.get("new_value") for s in specs
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -440,3 +441,29 @@ def test_a_failed_sync_stops_the_release_and_writes_nothing(
     assert "system error: Input/output error" in err and "nothing was written" in err
     assert list(out.parent.iterdir()) == []  # no output, no report, no temporary file
     assert_no_values(people, err)
+
+
+def test_numbered_tags_follow_the_input_order_in_every_run(tmp_path: Path) -> None:
+    # 3,000 rows of 300 names: a cached column would number each chunk's new
+    # names in the order of a set, which changes with the hash seed.
+    given = "伟芳娜敏静丽强磊洋艳勇军杰涛明超秀霞平刚华玉兰萍红鹏辉国志文"
+    names = [f"{s}{g}" for s in "王李张刘陈杨黄赵吴周" for g in given][:300]
+    src = tmp_path / "names.csv"
+    src.write_text("姓名\n" + "".join(f"{names[(i * 7) % 300]}\n" for i in range(3000)), "utf-8")
+    policy = tmp_path / "tags.yaml"
+    policy.write_text(
+        "name: tags\ndata_class: custom\n"
+        "columns:\n  - {name: 姓名, entity: PERSON, operator: replace}\n",
+        encoding="utf-8",
+    )
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out-{seed}.csv"
+        run = desens("release", src, "--policy", policy, "-o", out, env={"PYTHONHASHSEED": seed})
+        assert run.returncode == 0, run.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    first_seen = list(dict.fromkeys(names[(i * 7) % 300] for i in range(3000)))
+    tags = {name: f"<PERSON_{n}>" for n, name in enumerate(first_seen, start=1)}
+    expected = [tags[names[(i * 7) % 300]] for i in range(3000)]
+    assert [row["姓名"] for row in csv.DictReader(io.StringIO(outputs[0].decode()))] == expected
