@@ -15,10 +15,11 @@ memory bandwidth). So each table is also released as two independent
 one-worker runs at once, on half the rows each: their speed-up over one
 worker on all the rows is the ceiling, from the same run.
 
-Each run is made ``--rounds`` times (default 3), one and two workers in
-alternating order, and the figures are medians, with every round's listed:
-a single pair of runs on a shared two-core machine moved the speed-up by
-+-0.05 from one run to the next.
+Runs come in ``--rounds`` rounds (default 3): one and two workers, in
+alternating order, then the halves. The figures are medians (the lower of
+the middle two for an even count), with every round's listed: a single pair
+of runs on a shared two-core machine moved the speed-up by +-0.05 from one
+run to the next.
 
 With ``--baseline TREE`` (another checkout of desens, for example
 ``git archive main | tar -x -C /tmp/base``) every run is also made with that
@@ -165,33 +166,39 @@ def split_rows(data: Path, out_dir: Path) -> list[Path]:
 
 def runs(
     data: Path, policy: str, out_dir: Path, trees: dict[str, Path], rounds: int
-) -> dict[str, list[dict[str, Any]]]:
-    """One and two workers with each tree, interleaved, ``rounds`` times.
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """One and two workers with each tree, and the halves (the ceiling), ``rounds`` times.
 
-    Returns per tree the one-worker and the two-worker figures: the run of
-    median seconds, with the seconds of every round and their ratios.
+    Within a round the runs follow each other (one and two workers in
+    alternating order), so a round's speed-up and ceiling are measured
+    minutes apart at most. Returns per tree the one-worker and the
+    two-worker figures, and the halves' figures: each the run of median
+    seconds (the lower one of the middle two for an even number of rounds),
+    with the seconds of every round.
     """
     done: dict[str, dict[int, list[dict[str, Any]]]] = {n: {1: [], 2: []} for n in trees}
+    halves = split_rows(data, out_dir)
+    tries = []
     for r in range(rounds):
         for workers in (1, 2) if r % 2 == 0 else (2, 1):
             for name, tree in trees.items():
                 done[name][workers].append(run(data, policy, workers, out_dir, tree))
-    return {
-        name: [
-            {
-                **sorted(by[w], key=lambda x: x["seconds"])[len(by[w]) // 2],
-                "rounds_seconds": [x["seconds"] for x in by[w]],
-            }
-            for w in (1, 2)
-        ]
-        for name, by in done.items()
-    }
+        tries.append(run_halves(halves, policy, out_dir, trees["current"]))
+    measured = {name: [_median_run(by[w]) for w in (1, 2)] for name, by in done.items()}
+    return measured, _median_run(tries)
+
+
+def _median_run(results: list[dict[str, Any]]) -> dict[str, Any]:
+    middle = statistics.median_low(r["seconds"] for r in results)
+    chosen = next(r for r in results if r["seconds"] == middle)
+    return {**chosen, "rounds_seconds": [r["seconds"] for r in results]}
 
 
 def speedup(pair: list[dict[str, Any]]) -> dict[str, Any]:
     """Median and per-round speed-up of two workers over one, rounds paired in order."""
     ratios = [a / b for a, b in zip(*(p["rounds_seconds"] for p in pair), strict=True)]
-    return {"median": round(statistics.median(ratios), 2), "rounds": [round(x, 2) for x in ratios]}
+    median = statistics.median_low(ratios)
+    return {"median": round(median, 2), "rounds": [round(x, 2) for x in ratios]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, default=None, help="a tree to compare with")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each kind; medians")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     trees = {"current": HERE.parent}
     if args.baseline is not None:
         trees["baseline"] = args.baseline.resolve()
@@ -223,23 +232,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if i > args.scan_rows:
                         break
                     dst.write(line)
-        both = {
-            "a_declared": runs(data, "declared.yaml", out_dir, trees, args.rounds),
-            "b_scanned": runs(scan_data, "scanned.yaml", out_dir, trees, args.rounds),
-        }
-        ceiling = {}
+        both, ceiling = {}, {}
         for name, path, policy in (
             ("a_declared", data, "declared.yaml"),
             ("b_scanned", scan_data, "scanned.yaml"),
         ):
-            halves = split_rows(path, out_dir)
-            tries = [
-                run_halves(halves, policy, out_dir, trees["current"]) for _ in range(args.rounds)
-            ]
-            ceiling[name] = {
-                **sorted(tries, key=lambda x: x["seconds"])[len(tries) // 2],
-                "rounds_seconds": [x["seconds"] for x in tries],
-            }
+            both[name], ceiling[name] = runs(path, policy, out_dir, trees, args.rounds)
     measured = {k: v["current"] for k, v in both.items()}
     result: dict[str, Any] = {
         "benchmark": "release",
