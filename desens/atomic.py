@@ -91,10 +91,11 @@ class Writeback:
 
     Args:
         fh: the binary file being written (buffered or not).
-        every: bytes written between two background syncs.
+        every: bytes written between two background syncs (for tables:
+            :data:`desens.tables.SYNC_EVERY`).
     """
 
-    def __init__(self, fh: IO[bytes], every: int = 32 << 20) -> None:
+    def __init__(self, fh: IO[bytes], every: int) -> None:
         self._fh = fh
         self._every = every
         self._pending = 0

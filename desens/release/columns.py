@@ -92,8 +92,12 @@ class CacheCost:
     def _all_different(self) -> bool:
         """Decide against the cache if the first values were all different (see above)."""
         if self.early and self.misses == self.seen >= self.EARLY:
-            self.decided, self.on = True, False
+            self.turn_off()
         return self.decided
+
+    def turn_off(self) -> None:
+        """Decide against the cache now, for good."""
+        self.decided, self.on = True, False
 
 
 class OperatorColumn:
@@ -116,7 +120,7 @@ class OperatorColumn:
         if plan.operator.numbers_values:
             # Numbered in input order; the cache would number the new values
             # of a chunk in the order of a set, which changes from run to run.
-            self.rate.decided, self.rate.on = True, False
+            self.rate.turn_off()
 
     def _bound(self) -> Callable[[Sequence[str]], list[str]]:
         # Bound on first use: a column with no values needs no key.
