@@ -159,6 +159,10 @@ class ConsentOut(BaseModel):
     expires_at: dt.datetime
     max_uses: int | None
     uses: int
+    mismatches: int = Field(
+        description='verify answers of "no match" so far; at the service\'s limit '
+        "(DESENS_VERIFY_MAX_MISMATCHES) the consent answers no more verifications"
+    )
     legal_basis: str
     notice_version: str
     notice_sha256: str
@@ -190,6 +194,7 @@ class ConsentOut(BaseModel):
             expires_at=c.expires_at,
             max_uses=c.max_uses,
             uses=c.uses,
+            mismatches=c.mismatches,
             legal_basis=c.legal_basis,
             notice_version=c.notice_version,
             notice_sha256=c.notice_sha256,

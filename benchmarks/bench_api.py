@@ -64,6 +64,10 @@ def _id(n: int) -> str:
     return body + gb11643_check_char(body)
 
 
+def _phone(n: int) -> str:
+    return f"138{n:08d}"
+
+
 def _uscc(n: int) -> str:
     body = f"9144070{n:010d}"
     return body + uscc_check_char(body)
@@ -81,7 +85,7 @@ def populate(store: ConsentStore) -> dict[str, Any]:
         {
             "身份证号": _id(n),
             "姓名": "张伟",
-            "手机号": f"138{n:08d}",
+            "手机号": _phone(n),
             "住址": f"广东省江门市蓬江区建设路{n}号",
             "收入": f"{3000 + n}元",
         }
@@ -180,6 +184,8 @@ async def drive(
 ) -> dict[str, Any]:
     """Closed-loop clients on keep-alive connections for ``seconds``.
 
+    ``tokens[n]`` is a consent of subject ``n`` (see :func:`populate`).
+
     A minimal HTTP/1.1 client (prebuilt requests, Content-Length framing):
     httpx costs more CPU per request than the server does, and on a 2-core
     machine the client would measure itself.
@@ -189,12 +195,14 @@ async def drive(
     statuses: dict[int, int] = {}
     end = time.perf_counter() + seconds
 
-    def request(token: str) -> bytes:
+    def request(n: int, token: str) -> bytes:
         if mode == "health":
             return f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
         body: dict[str, Any] = {"token": token}
         if mode == "verify":
-            body.update(field="手机号", value="13800000000")
+            # Subject n's own number: a "no match" counts against the consent,
+            # which stops answering after DESENS_VERIFY_MAX_MISMATCHES of them.
+            body.update(field="手机号", value=_phone(n))
         data = json.dumps(body).encode()
         head = (
             f"POST /access/{mode} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -203,7 +211,7 @@ async def drive(
         )
         return head.encode() + data
 
-    prebuilt = [request(t) for t in tokens]
+    prebuilt = [request(n, t) for n, t in enumerate(tokens)]
 
     async def worker(w: int) -> None:
         nonlocal errors

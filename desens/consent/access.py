@@ -4,8 +4,10 @@ A recipient presents a consent token. The decision checks, in order: the
 token is known and was issued to this recipient, the recipient is not
 suspended, the consent's mode is the one asked for, the consent is active
 (approved, not withdrawn, not expired: ``not_before <= now < expires_at`` on
-server time) and has uses left, and the subject has not objected to the
-dataset. Server time is read once the transaction has begun. The use is
+server time) and has uses left, it has not answered "no match" as often as
+the store allows (``verify_max_mismatches``: a verify consent is not an
+oracle to try every value of a field on), and the subject has not objected
+to the dataset. Server time is read once the transaction has begun. The use is
 taken by one conditional ``UPDATE`` (atomic decrement, and the row lock that
 orders the access against a concurrent withdrawal) whose ``WHERE`` repeats
 every condition, objection and suspension included, then the audit entry is
@@ -168,6 +170,7 @@ _CHECK = (
         _consents.c.status,
         _consents.c.not_before,
         _consents.c.expires_at,
+        _consents.c.mismatches,
         select(_principals.c.suspended_at)
         .where(_principals.c.id == _tokens.c.recipient_id)
         .scalar_subquery()
@@ -193,9 +196,9 @@ _CHECK = (
     .where(_tokens.c.token_hash.in_(bindparam("token_hashes", expanding=True)))
     .order_by(_records_t.c.id)
 )
-_STATE = select(_consents.c.status, _consents.c.uses, _consents.c.max_uses).where(
-    _consents.c.id == bindparam("consent_id")
-)
+_STATE = select(
+    _consents.c.status, _consents.c.uses, _consents.c.max_uses, _consents.c.mismatches
+).where(_consents.c.id == bindparam("consent_id"))
 # The use is taken only if every condition still holds when the UPDATE runs
 # (on PostgreSQL each statement sees what committed before it began, so an
 # objection or suspension committed since _CHECK stops it here).
@@ -207,6 +210,7 @@ _USABLE = (
         _consents.c.max_uses.is_(None),
         and_(_consents.c.uses < _consents.c.max_uses),
     ),
+    _consents.c.mismatches < bindparam("max_mismatches"),
     ~exists().where(
         _objections.c.dataset_id == _consents.c.dataset_id,
         _objections.c.subject_ref == _consents.c.subject_ref,
@@ -217,12 +221,15 @@ _USABLE = (
         _principals.c.suspended_at.is_not(None),
     ),
 )
+# A verify use that answers "no match" counts as a mismatch too (miss=1), in
+# the same statement: the limit holds under concurrent decisions.
 _CONSUME = (
     update(_consents)
     .where(_consents.c.id == bindparam("consent_id"), *_USABLE)
-    .values(uses=_consents.c.uses + 1)
+    .values(uses=_consents.c.uses + 1, mismatches=_consents.c.mismatches + bindparam("miss"))
 )
-# The first use of each of several consents of one caller, in one statement.
+# The first use of each of several consents of one caller, in one statement
+# (never a mismatch: those take their use through _CONSUME).
 _CONSUME_MANY = (
     update(_consents)
     .where(_consents.c.id.in_(bindparam("consent_ids", expanding=True)), *_USABLE)
@@ -291,6 +298,8 @@ def _check(
         raise _Denied("not_yet_valid", consent)
     if row.objected:
         raise _Denied("subject_objected", consent)
+    if consent.mismatches >= store.settings.verify_max_mismatches:
+        raise _Denied("too_many_mismatches", consent)
     dataset = store.policies.dataset(conn, consent.dataset_id)
     return _Grant(consent, dataset, [item["field"] for item in consent.items], found.records)
 
@@ -307,22 +316,36 @@ def _barred(conn: Connection, consent: _ConsentRow, actor: str) -> str | None:
     return None
 
 
-def _consume(conn: Connection, consent: _ConsentRow, now: dt.datetime, actor: str) -> None:
-    # One conditional UPDATE: the atomic use count, and the row lock that
-    # orders this access against a concurrent withdrawal. The decision's only
-    # write before its audit entry, and its last step that can refuse.
-    done = conn.execute(_CONSUME, {"consent_id": consent.id, "now": now, "caller": actor})
+def _consume(
+    conn: Connection, consent: _ConsentRow, now: dt.datetime, actor: str, miss: bool, cap: int
+) -> None:
+    # One conditional UPDATE: the atomic use count (and mismatch count), and
+    # the row lock that orders this access against a concurrent withdrawal.
+    # The decision's only write before its audit entry, and its last step
+    # that can refuse.
+    done = conn.execute(
+        _CONSUME,
+        {
+            "consent_id": consent.id,
+            "now": now,
+            "caller": actor,
+            "miss": int(miss),
+            "max_mismatches": cap,
+        },
+    )
     if done.rowcount != 1:
-        raise _not_taken(conn, consent, actor)
+        raise _not_taken(conn, consent, actor, cap)
 
 
-def _not_taken(conn: Connection, consent: _ConsentRow, actor: str) -> _Denied:
+def _not_taken(conn: Connection, consent: _ConsentRow, actor: str, cap: int) -> _Denied:
     # Why the conditional UPDATE took no use (it passed _check moments ago).
-    status, uses, max_uses = conn.execute(_STATE, {"consent_id": consent.id}).one()
+    status, uses, max_uses, mismatches = conn.execute(_STATE, {"consent_id": consent.id}).one()
     if status == "withdrawn":
         return _Denied("withdrawn", consent)
     if max_uses is not None and uses >= max_uses:
         return _Denied("exhausted", consent)
+    if mismatches >= cap:
+        return _Denied("too_many_mismatches", consent)
     barred = _barred(conn, consent, actor)
     if barred is not None:
         return _Denied(barred, consent)
@@ -415,18 +438,23 @@ def _refuse(job: _Job, denied: _Denied) -> None:
     job.denied = denied
 
 
-def _take_uses(conn: Connection, pending: list[tuple[_Job, _Grant]], now: dt.datetime) -> None:
+def _take_uses(
+    conn: Connection, pending: list[tuple[_Job, _Grant]], now: dt.datetime, cap: int
+) -> None:
     """Take the use of every prepared decision; a decision whose use is refused is refused.
 
     The first use of each consent is taken by one UPDATE per caller (one
-    round trip for a group); a consent used again in the same group is
-    taken again one decision at a time, each UPDATE seeing the one before.
+    round trip for a group); a consent used again in the same group, and a
+    verify that answers "no match" (its use also counts a mismatch, up to
+    ``cap``), are taken one decision at a time, each UPDATE seeing the one
+    before.
     """
     firsts: dict[str, list[tuple[_Job, _Grant]]] = {}
     again: list[tuple[_Job, _Grant]] = []
     seen: set[str] = set()
     for job, grant in pending:
-        if grant.consent.id in seen:
+        if grant.consent.id in seen or _mismatch(job):
+            seen.add(grant.consent.id)
             again.append((job, grant))
         else:
             seen.add(grant.consent.id)
@@ -438,21 +466,31 @@ def _take_uses(conn: Connection, pending: list[tuple[_Job, _Grant]], now: dt.dat
         taken = set(
             conn.execute(
                 _CONSUME_MANY,
-                {"consent_ids": [g.consent.id for _, g in items], "now": now, "caller": caller},
+                {
+                    "consent_ids": [g.consent.id for _, g in items],
+                    "now": now,
+                    "caller": caller,
+                    "max_mismatches": cap,
+                },
             ).scalars()
         )
         for job, grant in items:
             if grant.consent.id in taken:
                 job.grant = grant
             else:
-                _refuse(job, _not_taken(conn, grant.consent, caller))
+                _refuse(job, _not_taken(conn, grant.consent, caller, cap))
     for job, grant in again:
         try:
-            _consume(conn, grant.consent, now, job.recipient.id)
+            _consume(conn, grant.consent, now, job.recipient.id, _mismatch(job), cap)
         except _Denied as denied:
             _refuse(job, denied)
         else:
             job.grant = grant
+
+
+def _mismatch(job: _Job) -> bool:
+    """Is this a verify that answers "no match"?"""
+    return job.mode == "verify" and job.result is False
 
 
 def _audit_entry(conn: Connection, job: _Job) -> dict[str, Any]:
@@ -541,7 +579,7 @@ def _decide_group(jobs: list[_Job]) -> None:
                 grant = _prepare(conn, job, found.get(digest) if digest is not None else None, now)
                 if grant is not None:
                     pending.append((job, grant))
-            _take_uses(conn, pending, now)
+            _take_uses(conn, pending, now, store.settings.verify_max_mismatches)
             granted = [job for job in jobs if job.grant is not None]
             if granted:
                 conn.execute(
@@ -628,7 +666,12 @@ def start_verify(
     store: ConsentStore, recipient: Principal, token: str, field_name: str, value: str
 ) -> Future[bool]:
     """:func:`verify`, handed back as a future (for an event loop: ``asyncio.wrap_future``)."""
+    return _submit(_verify_job(store, recipient, token, field_name, value))
 
+
+def _verify_job(
+    store: ConsentStore, recipient: Principal, token: str, field_name: str, value: str
+) -> _Job:
     def body(conn: Connection, grant: _Grant) -> tuple[bool, list[str]]:
         if field_name not in grant.consented:
             raise _Denied("field_not_consented", grant.consent)
@@ -640,14 +683,17 @@ def start_verify(
                 match = True
         return match, []
 
-    job = _Job(store, recipient, token, "verify", "access.verify", [field_name], body)
-    return _submit(job)
+    return _Job(store, recipient, token, "verify", "access.verify", [field_name], body)
 
 
 def verify(
     store: ConsentStore, recipient: Principal, token: str, field_name: str, value: str
 ) -> bool:
     """Does the subject's ``field_name`` equal ``value``? Only yes or no is returned.
+
+    Each "no" counts against the consent; after the store's
+    ``verify_max_mismatches`` of them it refuses every verification, a
+    match included.
 
     Raises:
         AccessDenied: If the token does not entitle the recipient to verify that field.

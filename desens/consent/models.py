@@ -131,8 +131,8 @@ class Record(Base):
 class Consent(Base):
     """A data subject's consent (ISO/IEC TS 27560 record, PIPL Art. 23 items).
 
-    Terms never change after creation; only ``status``, ``uses`` and the
-    approval/withdrawal times do.
+    Terms never change after creation; only ``status``, ``uses``,
+    ``mismatches`` and the approval/withdrawal times do.
     """
 
     __tablename__ = "consents"
@@ -151,6 +151,9 @@ class Consent(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     max_uses: Mapped[int | None] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
+    #: "No match" answers given under this consent (verify mode); see
+    #: ``ConsentSettings.verify_max_mismatches``.
+    mismatches: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     legal_basis: Mapped[str] = mapped_column(String(64))
     notice_version: Mapped[str] = mapped_column(String(64))
     notice_sha256: Mapped[str] = mapped_column(String(64))

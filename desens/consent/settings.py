@@ -51,6 +51,13 @@ class ConsentSettings(BaseSettings):
             larger groups; a lone caller never waits.
         access_log: Let uvicorn log one line per request (method, path, status;
             never a body, and no route puts a value in its path).
+        verify_max_mismatches: "No match" answers a verify consent gives in
+            its lifetime; then it answers nothing more, not even a match.
+            Without a limit a recipient could try every value of a field
+            until one matches: an ID number of a known birth date and
+            division has about 1,000 candidates, a mobile of known first seven
+            digits 10,000. A genuine check rarely misses more than
+            once or twice (a typo); the subject gives a new consent to go on.
     """
 
     model_config = SettingsConfigDict(env_prefix="DESENS_", extra="ignore")
@@ -68,6 +75,7 @@ class ConsentSettings(BaseSettings):
     access_log: bool = True
     group_commit: int = Field(default=32, ge=1, le=1000)
     group_wait_ms: float = Field(default=2.0, ge=0, le=100)
+    verify_max_mismatches: int = Field(default=5, ge=1, le=1000)
 
     def load_keys(self) -> KeyRing:
         """The key ring named by ``keyring``, else the ``DESENS_KEYRING``/``DESENS_KEY`` one."""

@@ -143,6 +143,35 @@ def test_every_denial_looks_the_same(client: TestClient, world: World) -> None:
         assert set(r.headers) == {"content-length", "content-type"}
 
 
+def test_a_verify_consent_past_its_mismatches_is_refused_like_any_other(  # type: ignore[no-untyped-def]
+    client: TestClient, world: World, monkeypatch
+) -> None:
+    monkeypatch.setattr(world.store.settings, "verify_max_mismatches", 2)
+    subject = world.subjects[1]
+    given = give(client, world, subject, mode="verify", items=[{"field": "手机号"}])
+
+    def check(value: str) -> tuple[int, bytes]:
+        r = client.post(
+            "/access/verify",
+            json={"token": given["token"], "field": "手机号", "value": value},
+            headers=as_(world, "recipient"),
+        )
+        return r.status_code, r.content
+
+    assert [check(phone(n)) for n in (7, 1, 8)] == [
+        (200, b'{"match":false}'), (200, b'{"match":true}'), (200, b'{"match":false}')
+    ]  # fmt: skip
+    assert check(phone(1)) == (403, json.dumps(DENIED, separators=(",", ":")).encode())
+    r = client.post(
+        f"/portal/consents/{given['consent']['id']}/view",
+        json={"subject_id": subject},
+        headers=as_(world, "portal"),
+    )
+    assert r.status_code == 200
+    assert (r.json()["mismatches"], r.json()["uses"]) == (2, 3)
+    assert given["consent"]["mismatches"] == 0
+
+
 def test_roles_are_checked_on_every_route(client: TestClient, world: World) -> None:
     schema = client.get("/openapi.json").json()
     checked = 0

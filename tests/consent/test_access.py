@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -86,6 +86,27 @@ def test_verify_says_only_match_or_no_match(world: World) -> None:
         world, lambda: verify(world.store, world.recipient, token, "姓名", "张三")
     )
     assert reason == "field_not_consented"
+
+
+def test_verify_stops_answering_after_the_mismatch_limit(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(world.store.settings, "verify_max_mismatches", 3)
+    consent, token = world.give(world.subjects[1], mode="verify", items=[{"field": "手机号"}])
+    right, wrong = phone(1), phone(2)
+
+    def check(value: str, name: str = "手机号") -> bool:
+        return verify(world.store, world.recipient, token, name, value)
+
+    # A refusal takes no use and counts no mismatch.
+    assert denied_reason(world, lambda: check("张三", "姓名")) == "field_not_consented"
+    assert [check(v) for v in (wrong, right, wrong, right, wrong)] == [
+        False, True, False, True, False
+    ]  # fmt: skip
+    # The third "no" was the last answer: now not even the right value is answered.
+    for value in (right, wrong):
+        assert denied_reason(world, lambda: check(value)) == "too_many_mismatches"  # noqa: B023
+    with world.store.reading() as s:
+        stored = s.get(Consent, consent.id)
+        assert stored is not None and (stored.mismatches, stored.uses) == (3, 5)
 
 
 @pytest.mark.parametrize(
@@ -282,35 +303,45 @@ def test_audit_keeps_only_the_datasets_field_names(world: World) -> None:
     assert last_entry(world).fields_requested == ["姓名", "手机号"]
 
 
-@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
-def test_max_uses_is_exact_under_concurrency(world: World) -> None:
-    consent, token = world.give(world.subjects[0], max_uses=3)
-    start = threading.Barrier(8)
-    outcomes: list[bool] = []
+def at_once(call: Callable[[int], object], clients: int = 8, each: int = 2) -> list[object]:
+    """Outcomes of ``call(k)``, ``each`` calls in each of ``clients`` threads started together.
+
+    A refusal's outcome is its reason.
+    """
+    start = threading.Barrier(clients)
+    outcomes: list[object] = []
     lock = threading.Lock()
 
-    def client() -> None:
+    def client(n: int) -> None:
         start.wait(timeout=10)
-        for _ in range(2):
+        for k in range(n * each, (n + 1) * each):
+            outcome: object
             try:
-                query(world.store, world.recipient, token)
-                ok = True
-            except AccessDenied:
-                ok = False
+                outcome = call(k)
+            except AccessDenied as exc:
+                outcome = exc.reason
             with lock:
-                outcomes.append(ok)
+                outcomes.append(outcome)
 
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(8)]
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
     deadline = time.monotonic() + 30
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.monotonic()))
     assert not any(t.is_alive() for t in threads), "the clients did not finish in time"
-    assert sorted(outcomes) == [False] * 13 + [True] * 3
+    return outcomes
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_max_uses_is_exact_under_concurrency(world: World) -> None:
+    consent, token = world.give(world.subjects[0], max_uses=3)
+    outcomes = at_once(lambda _: query(world.store, world.recipient, token))
+    granted = [o for o in outcomes if isinstance(o, access_module.QueryResult)]
+    assert (len(granted), outcomes.count("exhausted")) == (3, 13)
     with world.store.reading() as s:
         assert s.get(Consent, consent.id).uses == 3  # type: ignore[union-attr]
-        granted = s.scalar(
+        granted_entries = s.scalar(
             select(func.count())
             .select_from(AuditEntry)
             .where(AuditEntry.action == "access.query", AuditEntry.decision == "granted")
@@ -318,7 +349,25 @@ def test_max_uses_is_exact_under_concurrency(world: World) -> None:
         used = s.scalar(
             select(func.count()).select_from(ConsentEvent).where(ConsentEvent.event == "used")
         )
-    assert (granted, used) == (3, 3)
+    assert (granted_entries, used) == (3, 3)
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_mismatch_limit_is_exact_under_concurrency(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Sixteen wrong guesses at once: exactly three are answered.
+    monkeypatch.setattr(world.store.settings, "verify_max_mismatches", 3)
+    consent, token = world.give(world.subjects[0], mode="verify", items=[{"field": "手机号"}])
+    outcomes = at_once(
+        lambda k: verify(world.store, world.recipient, token, "手机号", phone(100 + k))
+    )
+    assert (outcomes.count(False), outcomes.count("too_many_mismatches")) == (3, 13)
+    with world.store.reading() as s:
+        stored = s.get(Consent, consent.id)
+        assert stored is not None and (stored.mismatches, stored.uses) == (3, 3)
+        reasons = s.scalars(
+            select(AuditEntry.reason).where(AuditEntry.action == "access.verify")
+        ).all()
+    assert sorted(reasons) == ["consented"] * 3 + ["too_many_mismatches"] * 13
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
@@ -346,10 +395,10 @@ def test_objection_or_suspension_committed_mid_access_stops_it(  # type: ignore[
 
     consume = access_module._consume
 
-    def interleaved(session, consent, now, actor) -> None:  # type: ignore[no-untyped-def]
+    def interleaved(session, consent, now, actor, *more) -> None:  # type: ignore[no-untyped-def]
         if when == "before-update":
             intervene()
-        consume(session, consent, now, actor)
+        consume(session, consent, now, actor, *more)
         if when == "after-update":
             intervene()
 

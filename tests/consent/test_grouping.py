@@ -14,7 +14,7 @@ from desens.consent import access as access_module
 from desens.consent.audit import verify_chain
 from desens.consent.grouping import GroupWriter
 from desens.consent.models import AuditEntry, Consent
-from tests.consent.consent_support import World
+from tests.consent.consent_support import World, phone
 
 
 class Item:
@@ -166,6 +166,38 @@ def test_first_uses_taken_together_and_a_second_use_after_them(world: World) -> 
         assert verify_chain(s, world.store.keys.public_key).ok
 
 
+def test_mismatches_in_one_group_are_counted_one_by_one(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(world.store.settings, "verify_max_mismatches", 2)
+    only_phone = {"mode": "verify", "items": [{"field": "手机号"}]}
+    guessed, guessed_token = world.give(world.subjects[1], **only_phone)
+    others = [world.give(world.subjects[n], **only_phone) for n in (2, 3)]
+    # Subject n's phone is phone(n). The two other consents' first uses (matches)
+    # are taken together; every mismatch is taken alone, in its turn.
+    calls = [
+        (guessed_token, phone(9)),
+        (others[0][1], phone(2)),
+        (others[1][1], phone(3)),
+        (guessed_token, phone(1)),
+        (guessed_token, phone(8)),
+        (guessed_token, phone(1)),  # after the second "no": refused, though right
+        (others[0][1], phone(7)),
+    ]
+    jobs = [
+        access_module._verify_job(world.store, world.recipient, t, "手机号", v) for t, v in calls
+    ]
+    access_module._decide_group(jobs)
+    outcomes = [_outcome(job) for job in jobs]
+    assert outcomes == [False, True, True, True, False, "too_many_mismatches", False]
+    with world.store.reading() as s:
+        counts = [
+            (c.mismatches, c.uses)
+            for c in (s.get(Consent, i) for i in (guessed.id, others[0][0].id, others[1][0].id))
+            if c is not None
+        ]
+        assert counts == [(2, 3), (1, 2), (0, 1)]
+        assert verify_chain(s, world.store.keys.public_key).ok
+
+
 def test_a_refusal_in_a_group_does_not_disturb_the_others(world: World) -> None:
     _, good = world.give(world.subjects[0])
     _, verify_only = world.give(world.subjects[1], mode="verify")
@@ -193,8 +225,8 @@ def test_a_group_that_meets_an_objection_is_decided_again_one_by_one(  # type: i
     take_uses = access_module._take_uses
     uses: list[str] = []
 
-    def interleaved(conn, pending, now) -> None:  # type: ignore[no-untyped-def]
-        take_uses(conn, pending, now)
+    def interleaved(conn, pending, now, *more) -> None:  # type: ignore[no-untyped-def]
+        take_uses(conn, pending, now, *more)
         if not uses:
             uses.extend(grant.consent.id for _, grant in pending)
             with world.store.transaction() as s:  # its own connection and transaction

@@ -9,8 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from desens.consent import ConsentSettings, ConsentStore, verify
 from desens.consent.db import alembic_config, make_engine, migrate
-from desens.consent.models import Base
+from desens.consent.models import Base, Consent
+from desens.keys import KeyRing
+from tests.consent.consent_support import build_world, phone
 
 
 def test_migrations_match_the_models_and_downgrade(tmp_path: Path) -> None:
@@ -33,3 +36,30 @@ def test_migrations_ship_inside_the_package() -> None:
     root = Path(desens.consent.__file__).parent / "migrations"
     assert (root / "env.py").is_file()
     assert list((root / "versions").glob("0001_*.py"))
+    assert list((root / "versions").glob("0002_*.py"))
+
+
+def test_mismatch_count_migrates_with_existing_consents(tmp_path: Path) -> None:
+    # 0002 adds consents.mismatches; consents given before it start at 0,
+    # and a downgrade keeps them (without the count).
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    ring = KeyRing.generate()
+    store = ConsentStore(ConsentSettings(database_url=url, auto_migrate=False), ring)
+    world = build_world(store, n_subjects=2)
+    consent, token = world.give(world.subjects[1], mode="verify", items=[{"field": "手机号"}])
+    assert verify(store, world.recipient, token, "手机号", phone(9)) is False
+    store.close()
+    command.downgrade(alembic_config(engine), "0001")
+    columns = {c["name"] for c in inspect(engine).get_columns("consents")}
+    assert "mismatches" not in columns and "uses" in columns
+    migrate(engine)
+    engine.dispose()
+    store = ConsentStore(ConsentSettings(database_url=url, auto_migrate=False), ring)
+    with store.reading() as s:
+        stored = s.get(Consent, consent.id)
+        assert stored is not None and (stored.mismatches, stored.uses) == (0, 1)
+    world.store = store
+    assert verify(store, world.recipient, token, "手机号", phone(1)) is True
+    store.close()
