@@ -18,6 +18,7 @@ api_key       32      ``desens/v1/api_key`` (consent API: keyed hash of API keys
 token         32      ``desens/v1/token`` (consent API: keyed hash of consent tokens)
 subject       32      ``desens/v1/subject`` (consent API: HMAC subject reference)
 subject_enc   32      ``desens/v1/subject_enc`` (consent API: AES-GCM of subject ids)
+record_enc    32      ``desens/v1/record_enc`` (consent API: AES-GCM of stored records)
 audit_sign    32      ``desens/v1/audit_sign`` (Ed25519 seed: audit checkpoints, receipts)
 ============  ======  ====================================
 
@@ -82,7 +83,16 @@ ENV_KEYRING = "DESENS_KEYRING"
 ENV_KEY = "DESENS_KEY"
 
 Purpose = Literal[
-    "hmac", "siv", "fpe", "date_shift", "api_key", "token", "subject", "subject_enc", "audit_sign"
+    "hmac",
+    "siv",
+    "fpe",
+    "date_shift",
+    "api_key",
+    "token",
+    "subject",
+    "subject_enc",
+    "record_enc",
+    "audit_sign",
 ]
 #: The purposes a sub-key can be derived for.
 PURPOSES: tuple[str, ...] = get_args(Purpose)
@@ -96,6 +106,7 @@ _SUBKEY_BYTES: dict[str, int] = {
     "token": 32,
     "subject": 32,
     "subject_enc": 32,
+    "record_enc": 32,
     "audit_sign": 32,
 }
 _LABEL_PREFIX = b"desens/v1/"

@@ -204,6 +204,7 @@ def test_sub_keys_differ_by_purpose_and_have_the_right_size() -> None:
         "token": 32,
         "subject": 32,
         "subject_enc": 32,
+        "record_enc": 32,
         "audit_sign": 32,
     }
     assert len(set(subkeys.values())) == len(PURPOSES)

@@ -61,6 +61,7 @@ from sqlalchemy import (
 )
 
 from desens.consent import audit
+from desens.consent.crypto import ConsentKeys
 from desens.consent.errors import AccessDenied
 from desens.consent.models import Base, Dataset, Principal, utcnow
 from desens.consent.subjects import normalize_subject
@@ -130,7 +131,7 @@ class _Found:
     records: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _lookup(conn: Connection, hashes: Sequence[str]) -> dict[str, _Found]:
+def _lookup(conn: Connection, keys: ConsentKeys, hashes: Sequence[str]) -> dict[str, _Found]:
     found: dict[str, _Found] = {}
     if not hashes:
         return found
@@ -138,7 +139,9 @@ def _lookup(conn: Connection, hashes: Sequence[str]) -> dict[str, _Found]:
         hit = found.get(row.token_hash)
         if hit is None:
             hit = found[row.token_hash] = _Found(row)
-        if row.data is not None:
+        if row.sealed is not None:
+            hit.records.append(keys.open_record(row.dataset_id, row.subject_ref, row.sealed))
+        elif row.data is not None:  # stored before revision 0003 and not sealed yet
             hit.records.append(dict(row.data))
     return found
 
@@ -155,7 +158,7 @@ _tokens = Base.metadata.tables["tokens"]
 # suspension of the recipient the token was issued to (re-read: the caller's
 # copy may predate it; a caller that is not that recipient is refused
 # before it matters), any open objection, and the subject's records (one row
-# per record; one row with no data when there is none).
+# per record, sealed; one row with no data when there is none).
 _records_t = Base.metadata.tables["records"]
 _CHECK = (
     select(
@@ -183,6 +186,7 @@ _CHECK = (
         )
         .label("objected"),
         _records_t.c.data,
+        _records_t.c.sealed,
     )
     .select_from(
         _tokens.join(_consents, _consents.c.id == _tokens.c.consent_id).outerjoin(
@@ -573,7 +577,7 @@ def _decide_group(jobs: list[_Job]) -> None:
             # may have waited for the lock, past a consent's expiry.
             now = utcnow()
             hashes = [_token_hash(job) for job in jobs]
-            found = _lookup(conn, [h for h in hashes if h is not None])
+            found = _lookup(conn, store.keys, [h for h in hashes if h is not None])
             pending: list[tuple[_Job, _Grant]] = []
             for job, digest in zip(jobs, hashes, strict=True):
                 grant = _prepare(conn, job, found.get(digest) if digest is not None else None, now)

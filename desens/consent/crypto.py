@@ -3,7 +3,9 @@
 API keys, consent tokens and subject ids are stored as keyed hashes
 (HMAC-SHA256 under separate sub-keys), so a copy of the database alone
 neither reveals them nor lets anyone test guesses. Subject ids are also kept
-AES-GCM-encrypted for display to the portal. Audit checkpoints and consent
+AES-GCM-encrypted for display to the portal, and records are stored only
+AES-GCM-sealed, each bound to its dataset and subject reference (a sealed
+record moved to another row does not open). Audit checkpoints and consent
 receipts are signed with an Ed25519 key whose seed is derived from the ring;
 its public key is published at ``GET /audit/public-key``.
 
@@ -19,8 +21,11 @@ from __future__ import annotations
 
 import base64
 import hmac
+import json
 import secrets
+from collections.abc import Mapping
 from hashlib import sha256
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -52,10 +57,14 @@ def verify_signature(public_key_hex: str, signature_hex: str, message: bytes) ->
     return True
 
 
+def _record_aad(dataset_id: str, subject_ref: str) -> bytes:
+    return f"record\0{dataset_id}\0{subject_ref}".encode()
+
+
 class ConsentKeys:
     """Sub-keys of the consent service, derived once from the ring's default key."""
 
-    __slots__ = ("_aead", "_api", "_signer", "_subject", "_token", "key_id")
+    __slots__ = ("_aead", "_api", "_records", "_signer", "_subject", "_token", "key_id")
 
     def __init__(self, ring: KeyRing) -> None:
         self.key_id = ring.default_id
@@ -63,6 +72,7 @@ class ConsentKeys:
         self._token = ring.derive("token").material
         self._subject = ring.derive("subject").material
         self._aead = AESGCM(ring.derive("subject_enc").material)
+        self._records = AESGCM(ring.derive("record_enc").material)
         self._signer = Ed25519PrivateKey.from_private_bytes(ring.derive("audit_sign").material)
 
     def __repr__(self) -> str:
@@ -99,6 +109,37 @@ class ConsentKeys:
             raise WrongKeyError(
                 f"a stored subject id does not decrypt under key {self.key_id!r}"
             ) from None
+
+    def seal_record(self, dataset_id: str, subject_ref: str, record: Mapping[str, Any]) -> str:
+        """AES-GCM ciphertext (nonce + sealed, base64) of a record, bound to its row.
+
+        The associated data is the dataset id and the subject reference, so
+        a sealed record opens only where it was stored.
+        """
+        nonce = secrets.token_bytes(12)
+        plain = json.dumps(dict(record), ensure_ascii=False, separators=(",", ":"))
+        sealed = self._records.encrypt(
+            nonce, plain.encode("utf-8"), _record_aad(dataset_id, subject_ref)
+        )
+        return base64.b64encode(nonce + sealed).decode("ascii")
+
+    def open_record(self, dataset_id: str, subject_ref: str, blob: str) -> dict[str, Any]:
+        """Reverse :meth:`seal_record`.
+
+        Raises:
+            WrongKeyError: If the record was sealed under another key, for
+                another row, or altered.
+        """
+        raw = base64.b64decode(blob)
+        try:
+            plain = self._records.decrypt(raw[:12], raw[12:], _record_aad(dataset_id, subject_ref))
+        except InvalidTag:
+            raise WrongKeyError(
+                f"a stored record of dataset {dataset_id!r} does not open under key "
+                f"{self.key_id!r} (another key, another row, or altered)"
+            ) from None
+        record: dict[str, Any] = json.loads(plain)
+        return record
 
     def sign(self, message: bytes) -> str:
         """Ed25519 signature of ``message``, hex."""

@@ -5,7 +5,9 @@ A dataset declares its fields (each with an optional entity type and a
 applied to every field a recipient is not entitled to in clear: a built-in
 policy name (``share``, ``open``, ``open-conditional``) or a policy's YAML.
 Records are stored with the keyed reference of their subject, so they are
-found without storing the id itself as a key.
+found without storing the id itself as a key, and only sealed (AES-GCM under
+a key of the ring, bound to the dataset and the subject reference): a copy
+of the database holds no value of any record.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "add_records",
     "create_dataset",
     "get_dataset",
+    "seal_clear_records",
 ]
 
 _MAX_VALUE = 10_000
@@ -190,11 +193,12 @@ def add_numbered_records(
         subject = row[dataset.subject_key]
         if not subject:
             raise BadRecordError(source, line, f"the subject key {dataset.subject_key!r} is empty")
+        ref = keys.subject_ref(normalize_subject(subject))
         session.add(
             Record(
                 dataset_id=dataset.id,
-                subject_ref=keys.subject_ref(normalize_subject(subject)),
-                data=dict(row),
+                subject_ref=ref,
+                sealed=keys.seal_record(dataset.id, ref, row),
             )
         )
         count += 1
@@ -210,6 +214,26 @@ def add_numbered_records(
         ),
     )
     return count
+
+
+#: Records :func:`seal_clear_records` seals in one transaction.
+SEAL_BATCH = 1000
+
+
+def seal_clear_records(session: Session, keys: ConsentKeys, limit: int = SEAL_BATCH) -> int:
+    """Seal up to ``limit`` records stored in clear (written before revision 0003).
+
+    Returns:
+        How many were sealed: fewer than ``limit`` when none is left.
+    """
+    clear = session.scalars(
+        select(Record).where(Record.sealed.is_(None)).order_by(Record.id).limit(limit)
+    ).all()
+    for record in clear:
+        record.sealed = keys.seal_record(record.dataset_id, record.subject_ref, record.data or {})
+        record.data = None
+    session.flush()
+    return len(clear)
 
 
 class Desensitizer:

@@ -117,7 +117,13 @@ class Dataset(Base):
 
 
 class Record(Base):
-    """One record of a dataset, found by its subject's keyed reference."""
+    """One record of a dataset, found by its subject's keyed reference.
+
+    The record is stored only sealed (``sealed``: AES-GCM, see
+    ``ConsentKeys.seal_record``). ``data`` holds a record in clear only in a
+    database written before revision 0003, until ``ConsentStore.migrate``
+    seals it.
+    """
 
     __tablename__ = "records"
     __table_args__ = (Index("ix_records_dataset_subject", "dataset_id", "subject_ref"),)
@@ -125,7 +131,8 @@ class Record(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"))
     subject_ref: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    sealed: Mapped[str | None] = mapped_column(Text)
 
 
 class Consent(Base):

@@ -6,7 +6,8 @@ around; nothing is global.
 Example:
     >>> from desens.keys import KeyRing
     >>> store = ConsentStore(ConsentSettings(database_url="sqlite:///:memory:"), KeyRing.generate())
-    >>> store.migrate()
+    >>> store.migrate()  # the records it had to seal
+    0
     >>> from desens.consent.principals import create_principal
     >>> with store.transaction() as session:
     ...     admin, api_key = create_principal(session, store.keys, role="admin", name="ops")
@@ -27,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from desens.consent.crypto import ConsentKeys
-from desens.consent.datasets import PolicyCache
+from desens.consent.datasets import SEAL_BATCH, PolicyCache, seal_clear_records
 from desens.consent.db import (
     WalCheckpointer,
     is_memory_sqlite,
@@ -95,9 +96,24 @@ class ConsentStore:
     def __repr__(self) -> str:
         return f"ConsentStore(url={self.engine.url!r}, keys={self.keys!r})"
 
-    def migrate(self) -> None:
-        """Bring the database schema to the newest revision."""
+    def migrate(self) -> int:
+        """Bring the schema to the newest revision and seal the records stored in clear.
+
+        Records written before revision 0003 were stored in clear; the
+        schema migration cannot seal them (it has no key), so this does,
+        :data:`~desens.consent.datasets.SEAL_BATCH` per transaction.
+
+        Returns:
+            The number of records sealed (0 once none is left in clear).
+        """
         migrate(self.engine)
+        sealed = 0
+        while True:
+            with self.transaction() as session:
+                done = seal_clear_records(session, self.keys, SEAL_BATCH)
+            sealed += done
+            if done < SEAL_BATCH:
+                return sealed
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
-from desens.consent import ConsentSettings, ConsentStore, verify
+from desens.consent import ConsentSettings, ConsentStore, add_records, verify
 from desens.consent.db import alembic_config, make_engine, migrate
-from desens.consent.models import Base, Consent
+from desens.consent.models import Base, Consent, Dataset
 from desens.keys import KeyRing
 from tests.consent.consent_support import build_world, phone
 
@@ -37,6 +38,7 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (root / "env.py").is_file()
     assert list((root / "versions").glob("0001_*.py"))
     assert list((root / "versions").glob("0002_*.py"))
+    assert list((root / "versions").glob("0003_*.py"))
 
 
 def test_mismatch_count_migrates_with_existing_consents(tmp_path: Path) -> None:
@@ -51,6 +53,8 @@ def test_mismatch_count_migrates_with_existing_consents(tmp_path: Path) -> None:
     consent, token = world.give(world.subjects[1], mode="verify", items=[{"field": "手机号"}])
     assert verify(store, world.recipient, token, "手机号", phone(9)) is False
     store.close()
+    with engine.begin() as conn:  # sealed records cannot go below 0003 (see the next test)
+        conn.execute(text("DELETE FROM records"))
     command.downgrade(alembic_config(engine), "0001")
     columns = {c["name"] for c in inspect(engine).get_columns("consents")}
     assert "mismatches" not in columns and "uses" in columns
@@ -61,5 +65,24 @@ def test_mismatch_count_migrates_with_existing_consents(tmp_path: Path) -> None:
         stored = s.get(Consent, consent.id)
         assert stored is not None and (stored.mismatches, stored.uses) == (0, 1)
     world.store = store
+    with store.transaction() as s:
+        dataset = s.get(Dataset, world.dataset_id)
+        assert dataset is not None
+        add_records(s, store.keys, world.department, dataset, world.records.values())
     assert verify(store, world.recipient, token, "手机号", phone(1)) is True
     store.close()
+
+
+def test_downgrade_below_sealed_records_is_refused_and_keeps_them(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    store = ConsentStore(ConsentSettings(database_url=url, auto_migrate=False), KeyRing.generate())
+    build_world(store, n_subjects=2)
+    store.close()
+    with pytest.raises(RuntimeError, match="records are stored sealed"):
+        command.downgrade(alembic_config(engine), "0002")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM records WHERE sealed IS NOT NULL")).scalar()
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+    engine.dispose()
