@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,8 @@ from desens.consent.store import ConsentStore
 from desens.keys import KeyRing
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("desens.api")
 
 _DESCRIPTION = """\
 Consent tokens and third-party access for desensitized public-sector records.
@@ -55,6 +58,12 @@ def create_app(
     store = store or ConsentStore(settings, ring)
     if settings.auto_migrate:
         store.migrate()
+    elif clear := store.clear_records():
+        log.warning(
+            "%d records are stored in clear (written before this version): "
+            "start once with DESENS_AUTO_MIGRATE=true to seal them",
+            clear,
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

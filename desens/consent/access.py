@@ -61,7 +61,6 @@ from sqlalchemy import (
 )
 
 from desens.consent import audit
-from desens.consent.crypto import ConsentKeys
 from desens.consent.errors import AccessDenied
 from desens.consent.models import Base, Dataset, Principal, utcnow
 from desens.consent.subjects import normalize_subject
@@ -126,12 +125,13 @@ class _Grant:
 
 @dataclass
 class _Found:
-    # What _CHECK found for one token: its consent row and the subject's records.
+    # What _CHECK found for one token: its consent row and the subject's
+    # records, sealed (a str) or, stored before revision 0003, in clear.
     row: _ConsentRow
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[str | dict[str, Any]] = field(default_factory=list)
 
 
-def _lookup(conn: Connection, keys: ConsentKeys, hashes: Sequence[str]) -> dict[str, _Found]:
+def _lookup(conn: Connection, hashes: Sequence[str]) -> dict[str, _Found]:
     found: dict[str, _Found] = {}
     if not hashes:
         return found
@@ -140,7 +140,7 @@ def _lookup(conn: Connection, keys: ConsentKeys, hashes: Sequence[str]) -> dict[
         if hit is None:
             hit = found[row.token_hash] = _Found(row)
         if row.sealed is not None:
-            hit.records.append(keys.open_record(row.dataset_id, row.subject_ref, row.sealed))
+            hit.records.append(row.sealed)
         elif row.data is not None:  # stored before revision 0003 and not sealed yet
             hit.records.append(dict(row.data))
     return found
@@ -305,7 +305,15 @@ def _check(
     if consent.mismatches >= store.settings.verify_max_mismatches:
         raise _Denied("too_many_mismatches", consent)
     dataset = store.policies.dataset(conn, consent.dataset_id)
-    return _Grant(consent, dataset, [item["field"] for item in consent.items], found.records)
+    # Records are opened only for a decision that passed every check: one
+    # that does not open (another key, altered) fails this decision alone.
+    records = [
+        r
+        if isinstance(r, dict)
+        else store.keys.open_record(consent.dataset_id, consent.subject_ref, r)
+        for r in found.records
+    ]
+    return _Grant(consent, dataset, [item["field"] for item in consent.items], records)
 
 
 def _barred(conn: Connection, consent: _ConsentRow, actor: str) -> str | None:
@@ -512,7 +520,9 @@ def _audit_entry(conn: Connection, job: _Job) -> dict[str, Any]:
             requested=grant.consented if job.requested is None else names,
             released=job.released,
             decision="granted",
-            reason=_with_unknown("consented", unknown),
+            # A "no match" is recorded as such (not what was asked): the
+            # subject sees the guesses, and the mismatch count is in the chain.
+            reason=_with_unknown("consented; no match" if _mismatch(job) else "consented", unknown),
         )
     denied = job.denied
     assert denied is not None
@@ -577,7 +587,7 @@ def _decide_group(jobs: list[_Job]) -> None:
             # may have waited for the lock, past a consent's expiry.
             now = utcnow()
             hashes = [_token_hash(job) for job in jobs]
-            found = _lookup(conn, store.keys, [h for h in hashes if h is not None])
+            found = _lookup(conn, [h for h in hashes if h is not None])
             pending: list[tuple[_Job, _Grant]] = []
             for job, digest in zip(jobs, hashes, strict=True):
                 grant = _prepare(conn, job, found.get(digest) if digest is not None else None, now)

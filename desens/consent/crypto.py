@@ -5,7 +5,7 @@ API keys, consent tokens and subject ids are stored as keyed hashes
 neither reveals them nor lets anyone test guesses. Subject ids are also kept
 AES-GCM-encrypted for display to the portal, and records are stored only
 AES-GCM-sealed, each bound to its dataset and subject reference (a sealed
-record moved to another row does not open). Audit checkpoints and consent
+record moved to another subject or dataset does not open). Audit checkpoints and consent
 receipts are signed with an Ed25519 key whose seed is derived from the ring;
 its public key is published at ``GET /audit/public-key``.
 
@@ -128,7 +128,7 @@ class ConsentKeys:
 
         Raises:
             WrongKeyError: If the record was sealed under another key, for
-                another row, or altered.
+                another subject or dataset, or altered.
         """
         raw = base64.b64decode(blob)
         try:
@@ -136,7 +136,7 @@ class ConsentKeys:
         except InvalidTag:
             raise WrongKeyError(
                 f"a stored record of dataset {dataset_id!r} does not open under key "
-                f"{self.key_id!r} (another key, another row, or altered)"
+                f"{self.key_id!r} (another key, another subject or dataset, or altered)"
             ) from None
         record: dict[str, Any] = json.loads(plain)
         return record

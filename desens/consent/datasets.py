@@ -17,13 +17,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from desens.consent import audit
 from desens.consent.crypto import ConsentKeys
 from desens.consent.errors import ConflictError, NotFound, RuleError
-from desens.consent.models import Dataset, Principal, Record, utcnow
+from desens.consent.models import Base, Dataset, Principal, Record, utcnow
 from desens.consent.principals import new_id
 from desens.consent.subjects import normalize_subject
 from desens.consent.validation import Input
@@ -40,6 +40,7 @@ __all__ = [
     "PolicyCache",
     "add_numbered_records",
     "add_records",
+    "count_clear_records",
     "create_dataset",
     "get_dataset",
     "seal_clear_records",
@@ -220,20 +221,47 @@ def add_numbered_records(
 SEAL_BATCH = 1000
 
 
+_records = Base.metadata.tables["records"]
+_CLEAR = (
+    select(_records.c.id, _records.c.dataset_id, _records.c.subject_ref, _records.c.data)
+    .where(_records.c.sealed.is_(None))
+    .order_by(_records.c.id)
+    .limit(bindparam("limit"))
+)
+# A record deleted meanwhile (an objection resolved) is simply not updated.
+_SEAL = (
+    update(_records)
+    .where(_records.c.id == bindparam("rid"), _records.c.sealed.is_(None))
+    .values(sealed=bindparam("blob"), data=None)
+)
+
+
 def seal_clear_records(session: Session, keys: ConsentKeys, limit: int = SEAL_BATCH) -> int:
     """Seal up to ``limit`` records stored in clear (written before revision 0003).
 
     Returns:
-        How many were sealed: fewer than ``limit`` when none is left.
+        How many were found in clear: fewer than ``limit`` when none is left.
     """
-    clear = session.scalars(
-        select(Record).where(Record.sealed.is_(None)).order_by(Record.id).limit(limit)
-    ).all()
-    for record in clear:
-        record.sealed = keys.seal_record(record.dataset_id, record.subject_ref, record.data or {})
-        record.data = None
-    session.flush()
+    clear = session.execute(_CLEAR, {"limit": limit}).all()
+    if clear:
+        session.execute(
+            _SEAL,
+            [
+                {"rid": r.id, "blob": keys.seal_record(r.dataset_id, r.subject_ref, r.data or {})}
+                for r in clear
+            ],
+        )
     return len(clear)
+
+
+def count_clear_records(session: Session) -> int:
+    """Records still stored in clear (see :func:`seal_clear_records`)."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(_records).where(_records.c.sealed.is_(None))
+        )
+        or 0
+    )
 
 
 class Desensitizer:

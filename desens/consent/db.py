@@ -111,6 +111,9 @@ def _sqlite_setup(engine: Engine, immediate: bool, autocheckpoint: bool) -> None
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted and overwritten content is zeroed, not left in free space
+        # (records of a resolved objection; some SQLite builds do this by default).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -185,6 +188,31 @@ def alembic_config(engine: Engine | None = None) -> Config:
     if engine is not None:
         cfg.attributes["engine"] = engine
     return cfg
+
+
+def reclaim(engine: Engine, table: str) -> None:
+    """Rewrite the storage of ``table`` so that rows overwritten in it leave no old copy.
+
+    An updated row's old version stays in the database's files until its
+    space is reused: on PostgreSQL as a dead tuple until ``VACUUM FULL``
+    rewrites the table, on SQLite in free pages until ``VACUUM`` (after
+    which the WAL is truncated). Copies outside the database files (WAL
+    archives, backups, the filesystem's free blocks) are beyond reach.
+    Takes the table's exclusive lock (PostgreSQL) or the database's (SQLite).
+    """
+    if engine.url.get_backend_name() == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            # The connection is in autocommit (see _sqlite_setup): no BEGIN.
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'VACUUM FULL "{table}"')
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -58,6 +58,8 @@ class ConsentSettings(BaseSettings):
             division has about 1,000 candidates, a mobile of known first seven
             digits 10,000. A genuine check rarely misses more than
             once or twice (a typo); the subject gives a new consent to go on.
+            Raising the limit lets consents that reached the old one answer
+            again.
     """
 
     model_config = SettingsConfigDict(env_prefix="DESENS_", extra="ignore")

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,13 +29,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from desens.consent.crypto import ConsentKeys
-from desens.consent.datasets import SEAL_BATCH, PolicyCache, seal_clear_records
+from desens.consent.datasets import (
+    SEAL_BATCH,
+    PolicyCache,
+    count_clear_records,
+    seal_clear_records,
+)
 from desens.consent.db import (
     WalCheckpointer,
     is_memory_sqlite,
     make_engine,
     make_sessionmaker,
     migrate,
+    reclaim,
 )
 from desens.consent.grouping import GroupWriter
 from desens.consent.models import Principal
@@ -43,6 +50,8 @@ from desens.consent.settings import ConsentSettings
 from desens.keys import KeyRing
 
 __all__ = ["ConsentStore"]
+
+logger = logging.getLogger(__name__)
 
 
 class ConsentStore:
@@ -101,7 +110,9 @@ class ConsentStore:
 
         Records written before revision 0003 were stored in clear; the
         schema migration cannot seal them (it has no key), so this does,
-        :data:`~desens.consent.datasets.SEAL_BATCH` per transaction.
+        :data:`~desens.consent.datasets.SEAL_BATCH` per transaction, and
+        then rewrites the table so that no old copy of them stays in the
+        database's files (:func:`~desens.consent.db.reclaim`).
 
         Returns:
             The number of records sealed (0 once none is left in clear).
@@ -113,7 +124,16 @@ class ConsentStore:
                 done = seal_clear_records(session, self.keys, SEAL_BATCH)
             sealed += done
             if done < SEAL_BATCH:
-                return sealed
+                break
+        if sealed:
+            reclaim(self.engine, "records")
+            logger.info("sealed %d records stored in clear", sealed)
+        return sealed
+
+    def clear_records(self) -> int:
+        """Records stored in clear: written before revision 0003 and not sealed yet."""
+        with self.reading() as session:
+            return count_clear_records(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

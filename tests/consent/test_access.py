@@ -98,9 +98,12 @@ def test_verify_stops_answering_after_the_mismatch_limit(world: World, monkeypat
 
     # A refusal takes no use and counts no mismatch.
     assert denied_reason(world, lambda: check("张三", "姓名")) == "field_not_consented"
-    assert [check(v) for v in (wrong, right, wrong, right, wrong)] == [
-        False, True, False, True, False
-    ]  # fmt: skip
+    answers = []
+    for value in (wrong, right, wrong, right, wrong):
+        answers.append(check(value))
+        # The audit says which answers were a "no match" (never the value).
+        assert last_entry(world).reason == "consented" + ("" if answers[-1] else "; no match")
+    assert answers == [False, True, False, True, False]
     # The third "no" was the last answer: now not even the right value is answered.
     for value in (right, wrong):
         assert denied_reason(world, lambda: check(value)) == "too_many_mismatches"  # noqa: B023
@@ -367,7 +370,7 @@ def test_mismatch_limit_is_exact_under_concurrency(world: World, monkeypatch) ->
         reasons = s.scalars(
             select(AuditEntry.reason).where(AuditEntry.action == "access.verify")
         ).all()
-    assert sorted(reasons) == ["consented"] * 3 + ["too_many_mismatches"] * 13
+    assert sorted(reasons) == ["consented; no match"] * 3 + ["too_many_mismatches"] * 13
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from desens.consent import ConsentStore, query
+from api import create_app
+from desens.consent import AccessDenied, ConsentStore, query
 from desens.consent import store as store_module
 from desens.consent.crypto import ConsentKeys
 from desens.consent.models import Base
@@ -17,16 +20,42 @@ from tests.consent.consent_support import World
 
 
 def every_stored_text(store: ConsentStore) -> str:
-    """Every row of every table, as text (what a copy of the database holds)."""
-    rows = []
+    """Every value of every row of every table, as text (what a dump of the database holds)."""
+    values = []
     with store.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            rows += [repr(tuple(r)) for r in conn.execute(text(f"SELECT * FROM {table.name}"))]
-    return "\n".join(rows)
+            for row in conn.execute(text(f"SELECT * FROM {table.name}")):
+                values += [v if isinstance(v, str) else json.dumps(v, default=str) for v in row]
+    return "\n".join(values)
+
+
+def raw_storage(store: ConsentStore) -> bytes:
+    """The bytes the database keeps for records, dead row versions and free space included."""
+    if store.engine.url.get_backend_name() == "sqlite":
+        path = Path(str(store.engine.url.database))
+        wal = path.with_name(path.name + "-wal")
+        return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        pages = conn.execute(
+            text("SELECT pg_relation_size('records') / current_setting('block_size')::int")
+        ).scalar()
+        return b"".join(
+            bytes(conn.execute(text("SELECT get_raw_page('records', :n)"), {"n": n}).scalar())
+            for n in range(int(pages or 0))
+        )
 
 
 def record_values(world: World) -> list[str]:
     return [v for record in world.records.values() for v in record.values() if v]
+
+
+def found_in(stored: str | bytes, world: World) -> list[str]:
+    """The record values ``stored`` holds, as they are or JSON-escaped (``\\uXXXX``)."""
+    forms = {v: (v, json.dumps(v)[1:-1]) for v in record_values(world)}
+    if isinstance(stored, bytes):
+        return [v for v, fs in forms.items() if any(f.encode() in stored for f in fs)]
+    return [v for v, fs in forms.items() if any(f in stored for f in fs)]
 
 
 def test_the_database_holds_no_value_of_any_record(world: World) -> None:
@@ -37,10 +66,8 @@ def test_the_database_holds_no_value_of_any_record(world: World) -> None:
     )
     stored = every_stored_text(world.store)
     assert len(stored) > 1000
-    leaked = [v for v in record_values(world) if v in stored]
-    assert leaked == []
-    # Unicode escapes in JSON would hide a value from the check above.
-    assert all(json.dumps(v) not in stored for v in record_values(world))
+    assert found_in(stored, world) == []
+    assert found_in(raw_storage(world.store), world) == []
 
 
 def test_a_sealed_record_moved_to_another_subject_does_not_open(world: World) -> None:
@@ -56,8 +83,10 @@ def test_a_sealed_record_moved_to_another_subject_does_not_open(world: World) ->
         )
     with pytest.raises(WrongKeyError) as info:
         query(world.store, world.recipient, token)
-    assert all(v not in str(info.value) for v in record_values(world))
-    assert first not in str(info.value)
+    assert found_in(str(info.value), world) == [] and first not in str(info.value)
+    # Records open only once every check passed: another recipient is refused as ever.
+    with pytest.raises(AccessDenied):
+        query(world.store, world.other, token)
 
 
 def test_records_do_not_open_under_another_key(world: World) -> None:
@@ -75,9 +104,8 @@ def test_records_do_not_open_under_another_key(world: World) -> None:
             opener.open_record(dataset, ref, sealed)
 
 
-def test_migrate_seals_records_stored_in_clear(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # As a database written before revision 0003 holds them: data in clear, nothing sealed.
-    store = world.store
+def unseal_all(store: ConsentStore) -> int:
+    """Store every record as a database written before revision 0003 did: in clear."""
     with store.engine.begin() as conn:
         rows = conn.execute(text("SELECT id, dataset_id, subject_ref, sealed FROM records")).all()
         for row in rows:
@@ -86,15 +114,37 @@ def test_migrate_seals_records_stored_in_clear(world: World, monkeypatch) -> Non
                 text("UPDATE records SET data = :data, sealed = NULL WHERE id = :id"),
                 {"data": json.dumps(record, ensure_ascii=False), "id": row.id},
             )
-    assert any(v in every_stored_text(store) for v in record_values(world))
+    return len(rows)
+
+
+def test_migrate_seals_records_stored_in_clear(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    store = world.store
+    clear = unseal_all(store)
+    assert found_in(every_stored_text(store), world)
+    assert found_in(raw_storage(store), world)
     _, token = world.give(world.subjects[2])
     before = query(store, world.recipient, token).records  # still read while in clear
     monkeypatch.setattr(store_module, "SEAL_BATCH", 3)  # several transactions
-    assert store.migrate() == len(rows) == 4
-    assert [v for v in record_values(world) if v in every_stored_text(store)] == []
+    assert store.migrate() == clear == 4
+    assert found_in(every_stored_text(store), world) == []
+    # Nor in dead row versions or free pages: the table was rewritten.
+    assert found_in(raw_storage(store), world) == []
     with store.engine.connect() as conn:
         assert (
             conn.execute(text("SELECT count(*) FROM records WHERE data IS NOT NULL")).scalar() == 0
         )
     assert query(store, world.recipient, token).records == before
     assert store.migrate() == 0
+
+
+def test_a_server_that_does_not_migrate_says_how_many_records_are_in_clear(  # type: ignore[no-untyped-def]
+    world: World, caplog
+) -> None:
+    settings = world.store.settings.model_copy(update={"auto_migrate": False})
+    with caplog.at_level(logging.WARNING, logger="desens.api"):
+        create_app(settings, store=world.store)
+        assert caplog.text == ""
+        unseal_all(world.store)
+        create_app(settings, store=world.store)
+    assert "4 records are stored in clear" in caplog.text
+    assert found_in(caplog.text, world) == []

@@ -1,5 +1,8 @@
 """Count the "no match" answers of each verify consent.
 
+Downgrading drops the counts (upgrading again starts them at 0) and needs
+SQLite 3.35 or newer (ALTER TABLE ... DROP COLUMN).
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-06 11:30:00
