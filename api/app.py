@@ -2,7 +2,9 @@
 
 Example:
     >>> from desens.consent import ConsentSettings
-    >>> from desens.keys import KeyRing
+    >>> from desens.errors import ConfigError
+from desens.errors import ConfigError
+from desens.keys import KeyRing
     >>> app = create_app(ConsentSettings(database_url="sqlite:///:memory:"), KeyRing.generate())
     >>> sorted(r for r in app.openapi()["paths"])[:2]
     ['/access/batch', '/access/query']
@@ -20,8 +22,10 @@ from fastapi import FastAPI
 from api.errors import install_handlers
 from api.routers import access, admin, department, portal, public
 from desens import __version__
+from desens.consent.db import schema_revision
 from desens.consent.settings import ConsentSettings
 from desens.consent.store import ConsentStore
+from desens.errors import ConfigError
 from desens.keys import KeyRing
 
 __all__ = ["create_app"]
@@ -58,12 +62,8 @@ def create_app(
     store = store or ConsentStore(settings, ring)
     if settings.auto_migrate:
         store.migrate()
-    elif clear := store.clear_records():
-        log.warning(
-            "%d records are stored in clear (written before this version): "
-            "start once with DESENS_AUTO_MIGRATE=true to seal them",
-            clear,
-        )
+    else:
+        _check_schema(store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -85,3 +85,21 @@ def create_app(
     for module in (access, public, admin, department, portal):
         app.include_router(module.router)
     return app
+
+
+def _check_schema(store: ConsentStore) -> None:
+    """Without auto-migration: refuse an older schema, and say what the store still owes."""
+    current, head = schema_revision(store.engine)
+    if current != head:
+        raise ConfigError(
+            f"the consent database is at schema revision {current or 'none'}, this version "
+            f"needs {head}: start once with DESENS_AUTO_MIGRATE=true to migrate it"
+        )
+    clear, reclaim = store.owed()
+    if clear or reclaim:
+        log.warning(
+            "%d records are stored in clear%s: start once with DESENS_AUTO_MIGRATE=true "
+            "to seal them and rewrite the table",
+            clear,
+            " and old clear copies may remain in the database's files" if reclaim else "",
+        )

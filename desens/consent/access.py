@@ -61,6 +61,7 @@ from sqlalchemy import (
 )
 
 from desens.consent import audit
+from desens.consent.crypto import ConsentKeys
 from desens.consent.errors import AccessDenied
 from desens.consent.models import Base, Dataset, Principal, utcnow
 from desens.consent.subjects import normalize_subject
@@ -120,7 +121,9 @@ class _Grant:
     consent: _ConsentRow  # the columns of _CHECK
     dataset: Dataset
     consented: list[str]
-    records: list[dict[str, Any]]
+    # As _Found holds them: opened by _records(), once the body's own checks passed.
+    stored: list[str | dict[str, Any]]
+    keys: ConsentKeys
 
 
 @dataclass
@@ -305,15 +308,8 @@ def _check(
     if consent.mismatches >= store.settings.verify_max_mismatches:
         raise _Denied("too_many_mismatches", consent)
     dataset = store.policies.dataset(conn, consent.dataset_id)
-    # Records are opened only for a decision that passed every check: one
-    # that does not open (another key, altered) fails this decision alone.
-    records = [
-        r
-        if isinstance(r, dict)
-        else store.keys.open_record(consent.dataset_id, consent.subject_ref, r)
-        for r in found.records
-    ]
-    return _Grant(consent, dataset, [item["field"] for item in consent.items], records)
+    consented = [item["field"] for item in consent.items]
+    return _Grant(consent, dataset, consented, found.records, store.keys)
 
 
 def _barred(conn: Connection, consent: _ConsentRow, actor: str) -> str | None:
@@ -662,9 +658,20 @@ def _with_unknown(reason: str, unknown: int) -> str:
 
 
 def _records(grant: _Grant) -> list[dict[str, Any]]:
-    if not grant.records:
+    """The subject's records, opened: called by a body once its own checks passed.
+
+    A record that does not open (another key, altered) then fails this
+    decision alone (an error, not a refusal); no refusal depends on it.
+    """
+    if not grant.stored:
         raise _Denied("no_records", grant.consent)
-    return grant.records
+    consent = grant.consent
+    return [
+        r
+        if isinstance(r, dict)
+        else grant.keys.open_record(consent.dataset_id, consent.subject_ref, r)
+        for r in grant.stored
+    ]
 
 
 def _digest(value: str) -> bytes:

@@ -10,6 +10,7 @@ order. :func:`migrate` brings a database to the newest Alembic revision.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from importlib import resources
@@ -29,6 +30,8 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "reclaim",
+    "schema_revision",
 ]
 
 logger = logging.getLogger(__name__)
@@ -190,29 +193,77 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
-def reclaim(engine: Engine, table: str) -> None:
+#: How long :func:`reclaim` waits for a lock before it gives up (to try again later).
+RECLAIM_WAIT_SECONDS = 10
+
+# Sessions and slots of this database that hold a snapshot: VACUUM keeps
+# every row version they may still see (only those older than the sealing).
+_SNAPSHOT_HOLDERS = """
+SELECT (SELECT count(*) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()
+          AND backend_xmin IS NOT NULL)
+     + (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())
+     + (SELECT count(*) FROM pg_replication_slots
+        WHERE xmin IS NOT NULL OR (database = current_database() AND catalog_xmin IS NOT NULL))
+"""
+
+
+def reclaim(engine: Engine, table: str) -> str | None:
     """Rewrite the storage of ``table`` so that rows overwritten in it leave no old copy.
 
     An updated row's old version stays in the database's files until its
     space is reused: on PostgreSQL as a dead tuple until ``VACUUM FULL``
-    rewrites the table, on SQLite in free pages until ``VACUUM`` (after
-    which the WAL is truncated). Copies outside the database files (WAL
-    archives, backups, the filesystem's free blocks) are beyond reach.
-    Takes the table's exclusive lock (PostgreSQL) or the database's (SQLite).
+    rewrites the table, on SQLite in free pages and in the WAL until
+    ``VACUUM`` and a truncating checkpoint. Copies outside the database
+    files (WAL archives, backups, the filesystem's free blocks) are beyond
+    reach. Takes the table's exclusive lock (PostgreSQL) or the database's
+    (SQLite), waiting :data:`RECLAIM_WAIT_SECONDS` at most.
+
+    Returns:
+        None when done; otherwise why not (nothing is lost: try again when
+        no other session is open). On PostgreSQL it is not even tried while
+        another session of the database holds a snapshot (``VACUUM FULL``
+        would keep what that snapshot can see).
     """
     if engine.url.get_backend_name() == "sqlite":
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
             # The connection is in autocommit (see _sqlite_setup): no BEGIN.
-            cursor.execute("VACUUM")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.close()
+            cursor.execute(f"PRAGMA busy_timeout={RECLAIM_WAIT_SECONDS * 1000}")
+            try:
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = int(cursor.fetchone()[0])  # type: ignore[index]
+            except sqlite3.OperationalError as error:
+                return f"VACUUM did not finish ({error})"
+            finally:
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
         finally:
             raw.close()
-        return
+        return "a reader kept the WAL from being truncated" if busy else None
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'VACUUM FULL "{table}"')
+        holders = conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar()
+        if holders:
+            return f"{holders} other sessions or replication slots hold a snapshot"
+        conn.exec_driver_sql(f"SET lock_timeout = '{RECLAIM_WAIT_SECONDS}s'")
+        try:
+            conn.exec_driver_sql(f'VACUUM FULL "{table}"')
+        except exc.DBAPIError as error:
+            return f"VACUUM FULL did not finish ({type(error.orig).__name__})"
+    return None
+
+
+def schema_revision(engine: Engine) -> tuple[str | None, str]:
+    """The database's Alembic revision (None: none yet) and the newest one this version has."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision(), head
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -135,6 +135,19 @@ class Record(Base):
     sealed: Mapped[str | None] = mapped_column(Text)
 
 
+class MaintenanceTask(Base):
+    """A step the store still owes its data, done by ``ConsentStore.migrate``.
+
+    ``reclaim_records``: records were sealed in place, so their clear
+    versions may linger in the database's files until the table is
+    rewritten (``desens.consent.db.reclaim``); kept until that succeeds.
+    """
+
+    __tablename__ = "maintenance_tasks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class Consent(Base):
     """A data subject's consent (ISO/IEC TS 27560 record, PIPL Art. 23 items).
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,7 @@ from desens.consent.db import (
     reclaim,
 )
 from desens.consent.grouping import GroupWriter
-from desens.consent.models import Principal
+from desens.consent.models import MaintenanceTask, Principal
 from desens.consent.principals import authenticate
 from desens.consent.settings import ConsentSettings
 from desens.keys import KeyRing
@@ -52,6 +52,9 @@ from desens.keys import KeyRing
 __all__ = ["ConsentStore"]
 
 logger = logging.getLogger(__name__)
+
+#: The maintenance task of records sealed in place (see ``MaintenanceTask``).
+RECLAIM_RECORDS = "reclaim_records"
 
 
 class ConsentStore:
@@ -112,10 +115,11 @@ class ConsentStore:
         schema migration cannot seal them (it has no key), so this does,
         :data:`~desens.consent.datasets.SEAL_BATCH` per transaction, and
         then rewrites the table so that no old copy of them stays in the
-        database's files (:func:`~desens.consent.db.reclaim`).
+        database's files (:meth:`reclaim_records`).
 
         Returns:
-            The number of records sealed (0 once none is left in clear).
+            The number of records found in clear and sealed (0 once none is
+            left; a record deleted meanwhile counts too).
         """
         migrate(self.engine)
         sealed = 0
@@ -126,14 +130,45 @@ class ConsentStore:
             if done < SEAL_BATCH:
                 break
         if sealed:
-            reclaim(self.engine, "records")
             logger.info("sealed %d records stored in clear", sealed)
+            with self.transaction() as session:
+                if session.get(MaintenanceTask, RECLAIM_RECORDS) is None:
+                    session.add(MaintenanceTask(name=RECLAIM_RECORDS))
+        self.reclaim_records()
         return sealed
 
-    def clear_records(self) -> int:
-        """Records stored in clear: written before revision 0003 and not sealed yet."""
+    def reclaim_records(self) -> str | None:
+        """Rewrite the records table if records were sealed in place and it was not yet done.
+
+        The task is kept in the database until the rewrite succeeds
+        (:func:`~desens.consent.db.reclaim`), so a migration that could not
+        do it (another session open, a lock not granted) leaves it to the
+        next one, and says so in the log.
+
+        Returns:
+            None when nothing is owed any more; otherwise why it still is.
+        """
         with self.reading() as session:
-            return count_clear_records(session)
+            if session.get(MaintenanceTask, RECLAIM_RECORDS) is None:
+                return None
+        why = reclaim(self.engine, "records")
+        if why is not None:
+            logger.warning(
+                "records are sealed, but their clear versions may remain in the database's "
+                "files until the records table is rewritten: %s; the next migration tries again",
+                why,
+            )
+            return why
+        with self.transaction() as session:
+            session.execute(delete(MaintenanceTask).where(MaintenanceTask.name == RECLAIM_RECORDS))
+        logger.info("records table rewritten: no clear copy of a record is left in its files")
+        return None
+
+    def owed(self) -> tuple[int, bool]:
+        """Records still in clear, and whether the records table still has to be rewritten."""
+        with self.reading() as session:
+            task = session.get(MaintenanceTask, RECLAIM_RECORDS)
+            return count_clear_records(session), task is not None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -8,23 +8,49 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
+from api import create_app
 from desens.consent import ConsentSettings, ConsentStore, add_records, verify
 from desens.consent.db import alembic_config, make_engine, migrate
 from desens.consent.models import Base, Consent, Dataset
+from desens.errors import ConfigError
 from desens.keys import KeyRing
 from tests.consent.consent_support import build_world, phone
+
+
+def schema_diff(engine: Engine) -> list[object]:
+    """What the models have that the migrated schema has not, or the other way round.
+
+    Column changes come as lists; none is left out (nullability, types, defaults).
+    """
+    options = {"compare_type": True, "compare_server_default": True}
+    with engine.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn, opts=options), Base.metadata))
+
+
+def test_migrated_postgresql_matches_the_models(pg_engine: Engine) -> None:
+    assert schema_diff(pg_engine) == []
+
+
+def test_a_server_without_auto_migration_refuses_an_older_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    migrate(engine, "0002")
+    engine.dispose()
+    settings = ConsentSettings(database_url=url, auto_migrate=False)
+    with pytest.raises(ConfigError, match="schema revision 0002, this version needs 0003"):
+        create_app(settings, KeyRing.generate())
+    app = create_app(settings.model_copy(update={"auto_migrate": True}), KeyRing.generate())
+    app.state.store.close()
+    app = create_app(settings, KeyRing.generate())  # migrated: starts
+    app.state.store.close()
 
 
 def test_migrations_match_the_models_and_downgrade(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     migrate(engine)
-    options = {"compare_type": True, "compare_server_default": True}
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts=options), Base.metadata)
-    # Column changes come as lists: none is left out (nullability, types, defaults).
-    assert diff == []
+    assert schema_diff(engine) == []
     command.downgrade(alembic_config(engine), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate(engine)

@@ -1,7 +1,9 @@
 """Store records sealed (AES-GCM) instead of in clear.
 
 The schema step only: a migration has no key. ``ConsentStore.migrate`` runs
-it and then seals the records written before it (``data`` -> ``sealed``).
+it and then seals the records written before it (``data`` -> ``sealed``) and
+rewrites the table; the ``reclaim_records`` task (in ``maintenance_tasks``)
+stays until that rewrite succeeded.
 
 Revision ID: 0003
 Revises: 0002
@@ -25,6 +27,14 @@ def upgrade() -> None:
     with op.batch_alter_table("records") as batch:
         batch.add_column(sa.Column("sealed", sa.Text(), nullable=True))
         batch.alter_column("data", existing_type=sa.JSON(), nullable=True)
+    tasks = op.create_table(
+        "maintenance_tasks",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    # Records stored in clear: once sealed, their old versions must be reclaimed.
+    if op.get_bind().execute(sa.text("SELECT 1 FROM records LIMIT 1")).first() is not None:
+        op.bulk_insert(tasks, [{"name": "reclaim_records"}])
 
 
 def downgrade() -> None:
@@ -36,6 +46,7 @@ def downgrade() -> None:
             "records are stored sealed; revision 0002 cannot hold them. "
             "Export the datasets' records before downgrading, or keep this revision."
         )
+    op.drop_table("maintenance_tasks")
     with op.batch_alter_table("records") as batch:
         batch.drop_column("sealed")
         batch.alter_column("data", existing_type=sa.JSON(), nullable=False)
