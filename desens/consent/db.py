@@ -21,7 +21,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 __all__ = [
     "WalCheckpointer",
@@ -243,15 +243,21 @@ def reclaim(engine: Engine, table: str) -> str | None:
         finally:
             raw.close()
         return "a reader kept the WAL from being truncated" if busy else None
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        holders = conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar()
-        if holders:
-            return f"{holders} other sessions or replication slots hold a snapshot"
-        conn.exec_driver_sql(f"SET lock_timeout = '{RECLAIM_WAIT_SECONDS}s'")
-        try:
-            conn.exec_driver_sql(f'VACUUM FULL "{table}"')
-        except exc.DBAPIError as error:
-            return f"VACUUM FULL did not finish ({type(error.orig).__name__})"
+    # A connection of its own, closed after: the session setting and the
+    # autocommit VACUUM needs never reach the pool.
+    own = create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with own.connect() as conn:
+            holders = conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar()
+            if holders:
+                return f"{holders} other sessions or replication slots hold a snapshot"
+            conn.exec_driver_sql(f"SET lock_timeout = '{RECLAIM_WAIT_SECONDS}s'")
+            try:
+                conn.exec_driver_sql(f'VACUUM FULL "{table}"')
+            except exc.DBAPIError as error:
+                return f"VACUUM FULL did not finish ({type(error.orig).__name__})"
+    finally:
+        own.dispose()
     return None
 
 
