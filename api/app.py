@@ -2,9 +2,7 @@
 
 Example:
     >>> from desens.consent import ConsentSettings
-    >>> from desens.errors import ConfigError
-from desens.errors import ConfigError
-from desens.keys import KeyRing
+    >>> from desens.keys import KeyRing
     >>> app = create_app(ConsentSettings(database_url="sqlite:///:memory:"), KeyRing.generate())
     >>> sorted(r for r in app.openapi()["paths"])[:2]
     ['/access/batch', '/access/query']
@@ -88,18 +86,24 @@ def create_app(
 
 
 def _check_schema(store: ConsentStore) -> None:
-    """Without auto-migration: refuse an older schema, and say what the store still owes."""
-    current, head = schema_revision(store.engine)
+    """Without auto-migration: refuse another schema, and say what the store still owes."""
+    current, head, known = schema_revision(store.engine)
+    if current is not None and current not in known:
+        raise ConfigError(
+            f"the consent database is at schema revision {current}, which this version of "
+            "desens does not know (a newer one migrated it): run that version"
+        )
     if current != head:
         raise ConfigError(
             f"the consent database is at schema revision {current or 'none'}, this version "
-            f"needs {head}: start once with DESENS_AUTO_MIGRATE=true to migrate it"
+            f"needs {head}: start once with DESENS_AUTO_MIGRATE=true, or run "
+            "`desens serve --migrate`"
         )
     clear, reclaim = store.owed()
     if clear or reclaim:
         log.warning(
-            "%d records are stored in clear%s: start once with DESENS_AUTO_MIGRATE=true "
-            "to seal them and rewrite the table",
+            "%d records are stored in clear%s: run `desens serve --migrate` "
+            "with no other server running",
             clear,
-            " and old clear copies may remain in the database's files" if reclaim else "",
+            ", and old clear copies may remain in the database's files" if reclaim else "",
         )

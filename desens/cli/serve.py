@@ -83,6 +83,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_settings_arguments(p)
     p.add_argument("--host", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: 8000)")
+    p.add_argument(
+        "--migrate",
+        action="store_true",
+        help="migrate the database, seal records stored in clear, rewrite their table, exit",
+    )
     p.add_argument("--create-admin", metavar="NAME", help="register an admin, print its key, exit")
     p.add_argument(
         "--load-records",
@@ -137,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args, host=args.host, port=args.port)
     try:
+        if args.migrate:
+            return _migrate(ConsentStore(settings))
         if args.create_admin or args.load_records:
             store = ConsentStore(settings)
             try:
@@ -164,6 +171,24 @@ def run(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=settings.access_log,
     )
+    return 0
+
+
+def _migrate(store: Any) -> int:
+    """``desens serve --migrate``: 0 when nothing is owed any more, 1 when the rewrite still is."""
+    try:
+        sealed = store.migrate()
+        _, owed = store.owed()
+    finally:
+        store.close()
+    print(f"desens: database migrated; {sealed} records sealed", file=sys.stderr)
+    if owed:
+        print(
+            "desens: the records table still has to be rewritten (see the warning above); "
+            "run this again with no other server running",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

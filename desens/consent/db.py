@@ -18,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
@@ -196,15 +196,26 @@ def alembic_config(engine: Engine | None = None) -> Config:
 #: How long :func:`reclaim` waits for a lock before it gives up (to try again later).
 RECLAIM_WAIT_SECONDS = 10
 
-# Sessions and slots of this database that hold a snapshot: VACUUM keeps
-# every row version they may still see (only those older than the sealing).
+# Sessions and slots of this database that hold a snapshot or a transaction
+# id (a transaction open since before the sealing holds its xid between
+# statements, and no snapshot): VACUUM keeps every row version they may
+# still see. Any of them defers the rewrite, whether it could see the old
+# versions or not.
 _SNAPSHOT_HOLDERS = """
 SELECT (SELECT count(*) FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid()
-          AND backend_xmin IS NOT NULL)
+          AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL))
      + (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())
      + (SELECT count(*) FROM pg_replication_slots
         WHERE xmin IS NOT NULL OR (database = current_database() AND catalog_xmin IS NOT NULL))
+"""
+# VACUUM FULL of a table this role may not vacuum only warns, and does nothing.
+_MAY_VACUUM = """
+SELECT pg_has_role(current_user, c.relowner, 'MEMBER')
+    OR pg_has_role(current_user, d.datdba, 'MEMBER')
+    OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+FROM pg_class c, pg_database d
+WHERE c.oid = to_regclass(:table) AND d.datname = current_database()
 """
 
 
@@ -248,9 +259,14 @@ def reclaim(engine: Engine, table: str) -> str | None:
     own = create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with own.connect() as conn:
+            if not conn.execute(text(_MAY_VACUUM), {"table": table}).scalar():
+                return f"this database role may not VACUUM {table}: migrate as its owner"
             holders = conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar()
             if holders:
-                return f"{holders} other sessions or replication slots hold a snapshot"
+                return (
+                    f"{holders} other sessions or replication slots hold a snapshot or an "
+                    "open transaction: migrate again with no other server running"
+                )
             conn.exec_driver_sql(f"SET lock_timeout = '{RECLAIM_WAIT_SECONDS}s'")
             try:
                 conn.exec_driver_sql(f'VACUUM FULL "{table}"')
@@ -261,15 +277,17 @@ def reclaim(engine: Engine, table: str) -> str | None:
     return None
 
 
-def schema_revision(engine: Engine) -> tuple[str | None, str]:
-    """The database's Alembic revision (None: none yet) and the newest one this version has."""
+def schema_revision(engine: Engine) -> tuple[str | None, str, frozenset[str]]:
+    """The database's Alembic revision (None: none yet), this version's newest, and all it knows."""
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
     assert head is not None
+    known = frozenset(r.revision for r in scripts.walk_revisions())
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision(), head
+        return MigrationContext.configure(conn).get_current_revision(), head, known
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

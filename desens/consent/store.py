@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -55,6 +57,12 @@ logger = logging.getLogger(__name__)
 
 #: The maintenance task of records sealed in place (see ``MaintenanceTask``).
 RECLAIM_RECORDS = "reclaim_records"
+
+
+def _owe(session: Session, task: str) -> None:
+    """Record a maintenance task; one already recorded (by another server too) stays."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(MaintenanceTask).values(name=task).on_conflict_do_nothing())
 
 
 class ConsentStore:
@@ -126,14 +134,13 @@ class ConsentStore:
         while True:
             with self.transaction() as session:
                 done = seal_clear_records(session, self.keys, SEAL_BATCH)
+                if done:  # owed from the batch's own commit on, whatever happens next
+                    _owe(session, RECLAIM_RECORDS)
             sealed += done
             if done < SEAL_BATCH:
                 break
         if sealed:
             logger.info("sealed %d records stored in clear", sealed)
-            with self.transaction() as session:
-                if session.get(MaintenanceTask, RECLAIM_RECORDS) is None:
-                    session.add(MaintenanceTask(name=RECLAIM_RECORDS))
         self.reclaim_records()
         return sealed
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,3 +256,36 @@ def build_world(store: ConsentStore, n_subjects: int = 4, policy: str = "open") 
 @pytest.fixture
 def world(store: ConsentStore) -> World:
     return build_world(store)
+
+
+# -- records at rest ----------------------------------------------------------
+
+
+def unseal_all(store: ConsentStore) -> int:
+    """Store every record as a database written before revision 0003 did: in clear."""
+    with store.engine.begin() as conn:
+        rows = conn.execute(text("SELECT id, dataset_id, subject_ref, sealed FROM records")).all()
+        for row in rows:
+            record = store.keys.open_record(row.dataset_id, row.subject_ref, row.sealed)
+            conn.execute(
+                text("UPDATE records SET data = :data, sealed = NULL WHERE id = :id"),
+                {"data": json.dumps(record, ensure_ascii=False), "id": row.id},
+            )
+    return len(rows)
+
+
+@contextmanager
+def snapshot_held(store: ConsentStore) -> Iterator[None]:
+    """Another session in a read transaction (SQLite) or holding a snapshot (PostgreSQL)."""
+    if store.engine.url.get_backend_name() == "sqlite":
+        other = sqlite3.connect(str(store.engine.url.database))
+        try:
+            other.execute("BEGIN")
+            other.execute("SELECT count(*) FROM records").fetchone()
+            yield
+        finally:
+            other.close()
+        return
+    with store.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        conn.execute(text("SELECT seq FROM audit_head")).all()
+        yield

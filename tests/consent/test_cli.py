@@ -1,4 +1,4 @@
-"""`desens audit verify|checkpoint` and `desens serve --create-admin|--load-records`."""
+"""`desens audit verify|checkpoint` and `desens serve --migrate|--create-admin|--load-records`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from sqlalchemy import text
 
 from desens.cli import main
 from desens.consent import ConsentSettings, ConsentStore, query
+from desens.consent import db as db_module
 from desens.keys import KeyRing
-from tests.consent.consent_support import FIELD_NAMES, build_world, record_for
+from tests.consent.consent_support import (
+    FIELD_NAMES,
+    build_world,
+    record_for,
+    snapshot_held,
+    unseal_all,
+)
 
 
 @pytest.fixture
@@ -41,6 +48,24 @@ def test_audit_verify_detects_an_edit(setup, capsys) -> None:  # type: ignore[no
     problems = json.loads(capsys.readouterr().out)["problems"]
     assert "entry 5: missing (next entry is 6)" in problems
     assert any(p.startswith("entry 3: content") for p in problems)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_serve_migrate_seals_records_and_says_when_the_rewrite_is_still_owed(  # type: ignore[no-untyped-def]
+    setup, capsys, monkeypatch
+) -> None:
+    world, args = setup
+    monkeypatch.setattr(db_module, "RECLAIM_WAIT_SECONDS", 1)
+    assert main(["serve", *args, "--migrate"]) == 0
+    assert "database migrated; 0 records sealed" in capsys.readouterr().err
+    unseal_all(world.store)
+    with snapshot_held(world.store):
+        assert main(["serve", *args, "--migrate"]) == 1
+    err = capsys.readouterr().err
+    assert "4 records sealed" in err and "still has to be rewritten" in err
+    assert main(["serve", *args, "--migrate"]) == 0
+    assert "0 records sealed" in capsys.readouterr().err
+    assert world.store.owed() == (0, False)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

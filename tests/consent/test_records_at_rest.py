@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import create_engine, text
 
 from api import create_app
 from desens.consent import AccessDenied, ConsentStore, query, verify
 from desens.consent import db as db_module
 from desens.consent import store as store_module
 from desens.consent.crypto import ConsentKeys
+from desens.consent.db import alembic_config, migrate
 from desens.consent.models import Base
 from desens.errors import WrongKeyError
 from desens.keys import KeyRing
-from tests.consent.consent_support import World
+from tests.consent.consent_support import World, snapshot_held, unseal_all
 
 
 def every_stored_text(store: ConsentStore) -> str:
@@ -118,19 +118,6 @@ def test_records_do_not_open_under_another_key(world: World) -> None:
             opener.open_record(dataset, ref, sealed)
 
 
-def unseal_all(store: ConsentStore) -> int:
-    """Store every record as a database written before revision 0003 did: in clear."""
-    with store.engine.begin() as conn:
-        rows = conn.execute(text("SELECT id, dataset_id, subject_ref, sealed FROM records")).all()
-        for row in rows:
-            record = store.keys.open_record(row.dataset_id, row.subject_ref, row.sealed)
-            conn.execute(
-                text("UPDATE records SET data = :data, sealed = NULL WHERE id = :id"),
-                {"data": json.dumps(record, ensure_ascii=False), "id": row.id},
-            )
-    return len(rows)
-
-
 def test_migrate_seals_records_stored_in_clear(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     store = world.store
     clear = unseal_all(store)
@@ -153,7 +140,7 @@ def test_migrate_seals_records_stored_in_clear(world: World, monkeypatch) -> Non
 
 
 def test_a_server_that_does_not_migrate_says_how_many_records_are_in_clear(  # type: ignore[no-untyped-def]
-    world: World, caplog
+    world: World, caplog, monkeypatch
 ) -> None:
     settings = world.store.settings.model_copy(update={"auto_migrate": False})
     with caplog.at_level(logging.WARNING, logger="desens.api"):
@@ -161,25 +148,14 @@ def test_a_server_that_does_not_migrate_says_how_many_records_are_in_clear(  # t
         assert caplog.text == ""
         unseal_all(world.store)
         create_app(settings, store=world.store)
-    assert "4 records are stored in clear" in caplog.text
-    assert found_in(caplog.text, world) == []
-
-
-@contextmanager
-def snapshot_held(store: ConsentStore) -> Iterator[None]:
-    """Another session in a read transaction (SQLite) or holding a snapshot (PostgreSQL)."""
-    if store.engine.url.get_backend_name() == "sqlite":
-        other = sqlite3.connect(str(store.engine.url.database))
-        try:
-            other.execute("BEGIN")
-            other.execute("SELECT count(*) FROM records").fetchone()
-            yield
-        finally:
-            other.close()
-        return
-    with store.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-        conn.execute(text("SELECT seq FROM audit_head")).all()
-        yield
+        assert "4 records are stored in clear:" in caplog.text
+        assert found_in(caplog.text, world) == []
+        caplog.clear()
+        # Sealed again, but the table's rewrite could not be done.
+        monkeypatch.setattr(store_module, "reclaim", lambda engine, table: "not now")
+        assert world.store.migrate() == 4
+        create_app(settings, store=world.store)
+    assert "0 records are stored in clear, and old clear copies may remain" in caplog.text
 
 
 def test_a_rewrite_that_cannot_be_done_now_is_owed_until_it_can(  # type: ignore[no-untyped-def]
@@ -196,5 +172,56 @@ def test_a_rewrite_that_cannot_be_done_now_is_owed_until_it_can(  # type: ignore
         assert store.owed() == (0, True)
     assert found_in(raw_storage(store), world)
     assert store.migrate() == 0  # nothing left to seal; the rewrite it still owed
+    assert store.owed() == (0, False)
+    assert found_in(raw_storage(store), world) == []
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_an_open_transaction_without_a_snapshot_also_defers_the_rewrite(world: World) -> None:
+    # A transaction with an id, between two statements: no snapshot, but
+    # VACUUM would keep the row versions it may still see.
+    store = world.store
+    unseal_all(store)
+    with store.engine.connect() as conn:
+        conn.execute(text("SELECT txid_current()")).all()
+        assert store.migrate() == 4
+        assert store.owed() == (0, True)
+    assert store.migrate() == 0 and store.owed() == (0, False)
+    assert found_in(raw_storage(store), world) == []
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_role_that_may_not_vacuum_leaves_the_rewrite_owed(world: World) -> None:
+    # VACUUM FULL by such a role only warns and does nothing: not a success.
+    store = world.store
+    role = f"desens_probe_{uuid.uuid4().hex[:8]}"
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+    engine = create_engine(store.engine.url.set(username=role))
+    try:
+        reason = db_module.reclaim(engine, "records")
+        assert reason is not None and "may not VACUUM records" in reason
+    finally:
+        engine.dispose()
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+
+
+def test_an_upgrade_from_clear_records_owes_the_rewrite_until_it_is_done(world: World) -> None:
+    # A database of revision 0002 with records (in clear, as it stored them).
+    store = world.store
+    unseal_all(store)
+    config = alembic_config(store.engine)
+    command.downgrade(config, "0002")
+    try:
+        migrate(store.engine)  # the schema alone
+        with store.engine.connect() as conn:
+            tasks = conn.execute(text("SELECT name FROM maintenance_tasks")).scalars().all()
+        assert tasks == ["reclaim_records"] and store.owed() == (4, True)
+    finally:
+        migrate(store.engine)
+    assert store.migrate() == 4
     assert store.owed() == (0, False)
     assert found_in(raw_storage(store), world) == []
