@@ -228,7 +228,8 @@ def reclaim(engine: Engine, table: str) -> str | None:
     ``VACUUM`` and a truncating checkpoint. Copies outside the database
     files (WAL archives, backups, the filesystem's free blocks) are beyond
     reach. Takes the table's exclusive lock (PostgreSQL) or the database's
-    (SQLite), waiting :data:`RECLAIM_WAIT_SECONDS` at most.
+    (SQLite), waiting :data:`RECLAIM_WAIT_SECONDS` at most for it, and on
+    PostgreSQL as long again for other sessions' snapshots to end.
 
     Returns:
         None when done; otherwise why not (nothing is lost: try again when
@@ -261,7 +262,12 @@ def reclaim(engine: Engine, table: str) -> str | None:
         with own.connect() as conn:
             if not conn.execute(text(_MAY_VACUUM), {"table": table}).scalar():
                 return f"this database role may not VACUUM {table}: migrate as its owner"
-            holders = conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar()
+            # Waits for short ones to end (an autovacuum worker's, a request's).
+            deadline = time.monotonic() + RECLAIM_WAIT_SECONDS
+            while (holders := conn.exec_driver_sql(_SNAPSHOT_HOLDERS).scalar()) and (
+                time.monotonic() < deadline
+            ):
+                time.sleep(0.1)
             if holders:
                 return (
                     f"{holders} other sessions or replication slots hold a snapshot or an "

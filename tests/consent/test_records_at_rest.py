@@ -177,9 +177,12 @@ def test_a_rewrite_that_cannot_be_done_now_is_owed_until_it_can(  # type: ignore
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
-def test_an_open_transaction_without_a_snapshot_also_defers_the_rewrite(world: World) -> None:
+def test_an_open_transaction_without_a_snapshot_also_defers_the_rewrite(  # type: ignore[no-untyped-def]
+    world: World, monkeypatch
+) -> None:
     # A transaction with an id, between two statements: no snapshot, but
     # VACUUM would keep the row versions it may still see.
+    monkeypatch.setattr(db_module, "RECLAIM_WAIT_SECONDS", 1)
     store = world.store
     unseal_all(store)
     with store.engine.connect() as conn:
