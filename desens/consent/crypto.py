@@ -62,17 +62,23 @@ def _record_aad(dataset_id: str, subject_ref: str) -> bytes:
 
 
 class ConsentKeys:
-    """Sub-keys of the consent service, derived once from the ring's default key."""
+    """Sub-keys of the consent service, derived once from the ring's default key.
 
-    __slots__ = ("_aead", "_api", "_records", "_signer", "_subject", "_token", "key_id")
+    Records are the exception: each names the key that sealed it, and opens
+    under any ring that still holds that key (new ones are sealed under the
+    default key).
+    """
+
+    __slots__ = ("_aead", "_api", "_records", "_ring", "_signer", "_subject", "_token", "key_id")
 
     def __init__(self, ring: KeyRing) -> None:
         self.key_id = ring.default_id
+        self._ring = ring
         self._api = ring.derive("api_key").material
         self._token = ring.derive("token").material
         self._subject = ring.derive("subject").material
         self._aead = AESGCM(ring.derive("subject_enc").material)
-        self._records = AESGCM(ring.derive("record_enc").material)
+        self._records = {self.key_id: AESGCM(ring.derive("record_enc").material)}
         self._signer = Ed25519PrivateKey.from_private_bytes(ring.derive("audit_sign").material)
 
     def __repr__(self) -> str:
@@ -111,32 +117,38 @@ class ConsentKeys:
             ) from None
 
     def seal_record(self, dataset_id: str, subject_ref: str, record: Mapping[str, Any]) -> str:
-        """AES-GCM ciphertext (nonce + sealed, base64) of a record, bound to its row.
+        """``<key id>:`` and the AES-GCM ciphertext (nonce + sealed, base64) of a record.
 
         The associated data is the dataset id and the subject reference, so
-        a sealed record opens only where it was stored.
+        a sealed record opens only for the subject and dataset it was
+        stored for. It is sealed under the ring's default key.
         """
         nonce = secrets.token_bytes(12)
         plain = json.dumps(dict(record), ensure_ascii=False, separators=(",", ":"))
-        sealed = self._records.encrypt(
+        sealed = self._records[self.key_id].encrypt(
             nonce, plain.encode("utf-8"), _record_aad(dataset_id, subject_ref)
         )
-        return base64.b64encode(nonce + sealed).decode("ascii")
+        return f"{self.key_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
 
     def open_record(self, dataset_id: str, subject_ref: str, blob: str) -> dict[str, Any]:
         """Reverse :meth:`seal_record`.
 
         Raises:
-            WrongKeyError: If the record was sealed under another key, for
-                another subject or dataset, or altered.
+            WrongKeyError: If the ring lacks the key the record names, or the
+                record was sealed for another subject or dataset, or altered.
         """
-        raw = base64.b64decode(blob)
+        key_id, _, encoded = blob.partition(":")
+        aead = self._records.get(key_id)
+        if aead is None:
+            # An older key of the ring (WrongKeyError, naming it, if it is not there).
+            aead = self._records[key_id] = AESGCM(self._ring.derive("record_enc", key_id).material)
+        raw = base64.b64decode(encoded)
         try:
-            plain = self._records.decrypt(raw[:12], raw[12:], _record_aad(dataset_id, subject_ref))
+            plain = aead.decrypt(raw[:12], raw[12:], _record_aad(dataset_id, subject_ref))
         except InvalidTag:
             raise WrongKeyError(
                 f"a stored record of dataset {dataset_id!r} does not open under key "
-                f"{self.key_id!r} (another key, another subject or dataset, or altered)"
+                f"{key_id!r} (another key of that id, another subject or dataset, or altered)"
             ) from None
         record: dict[str, Any] = json.loads(plain)
         return record

@@ -103,18 +103,26 @@ def test_a_sealed_record_moved_to_another_subject_does_not_open(world: World) ->
         assert refused.value.reason == reason
 
 
-def test_records_do_not_open_under_another_key(world: World) -> None:
-    ring = KeyRing.generate()
-    keys, other = ConsentKeys(ring), ConsentKeys(KeyRing.generate())
-    sealed = keys.seal_record("ds1", "ref1", {"手机号": "13800000001"})
+def test_records_name_their_key_and_open_under_any_ring_that_holds_it() -> None:
+    old = KeyRing.generate("k1")
+    sealed = ConsentKeys(old).seal_record("ds1", "ref1", {"手机号": "13800000001"})
+    assert sealed.startswith("k1:") and "13800000001" not in sealed
+    keys = ConsentKeys(old)
     assert keys.open_record("ds1", "ref1", sealed) == {"手机号": "13800000001"}
     assert keys.seal_record("ds1", "ref1", {"手机号": "13800000001"}) != sealed  # fresh nonce
-    for opener, dataset, ref in (
-        (other, "ds1", "ref1"),
+    # The ring's default key changed to k2; k1 is still in it.
+    rotated = ConsentKeys(KeyRing([old.get("k1"), KeyRing.generate("k2").get("k2")], default="k2"))
+    assert rotated.open_record("ds1", "ref1", sealed) == {"手机号": "13800000001"}
+    assert rotated.seal_record("ds1", "ref1", {"a": "b"}).startswith("k2:")
+    with pytest.raises(WrongKeyError, match="'k1' is not in the key ring"):
+        ConsentKeys(KeyRing.generate("k2")).open_record("ds1", "ref1", sealed)
+    elsewhere = [
+        (ConsentKeys(KeyRing.generate("k1")), "ds1", "ref1"),  # another key of that id
         (keys, "ds2", "ref1"),
         (keys, "ds1", "ref2"),
-    ):
-        with pytest.raises(WrongKeyError, match="does not open"):
+    ]
+    for opener, dataset, ref in elsewhere:
+        with pytest.raises(WrongKeyError, match="does not open under key 'k1'"):
             opener.open_record(dataset, ref, sealed)
 
 
