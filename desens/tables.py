@@ -44,7 +44,7 @@ __all__ = [
     "open_writer",
 ]
 
-#: Bytes of a CSV, TSV or JSONL output written between two background syncs
+#: Bytes of an output written between two background syncs
 #: (:class:`~desens.atomic.Writeback`).
 SYNC_EVERY = 32 << 20
 
@@ -310,11 +310,40 @@ def open_reader(
     return TableReader(target, kind, encoding)
 
 
+class _Sink:
+    """What pyarrow writes a Parquet file through: into :meth:`TableWriter._put`.
+
+    pyarrow writes a Parquet file front to back (it never seeks), so the
+    bytes can be hashed and synced on the way like a text table's.
+    """
+
+    def __init__(self, writer: TableWriter) -> None:
+        self._writer = writer
+        self._size = 0
+
+    def write(self, data: bytes) -> int:
+        self._writer._put(data)
+        self._size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        self._writer._binary.flush()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._writer._binary.closed)
+
+
 class TableWriter(AbstractContextManager["TableWriter"]):
     """Write rows to a table file, atomically. Use :func:`open_writer`.
 
-    Text formats are written as UTF-8 bytes, hashed on the way (see
-    :meth:`sha256`).
+    Every format is written as bytes that are hashed on the way (see
+    :meth:`sha256`) and synced in the background as the file grows
+    (:class:`~desens.atomic.Writeback`); Parquet through pyarrow, which
+    writes front to back.
 
     Args:
         path: the output file.
@@ -347,7 +376,7 @@ class TableWriter(AbstractContextManager["TableWriter"]):
 
             types = arrow_types or [pa.string()] * len(self.header)
             self._schema = pa.schema(list(zip(self.header, types, strict=True)))
-            self._pq = pq.ParquetWriter(binary, self._schema)
+            self._pq = pq.ParquetWriter(_Sink(self), self._schema)
             self._buffer: list[Row] = []
         elif fmt != "jsonl":
             self._put(self._csv_text([self.header]).encode("utf-8"))
@@ -363,9 +392,9 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         self._digest.update(data)
         self._writeback.wrote(len(data))
 
-    def sha256(self) -> str | None:
-        """SHA-256 of what was written, for text formats (None for Parquet)."""
-        return None if self.format == "parquet" else self._digest.hexdigest()
+    def sha256(self) -> str:
+        """SHA-256 of what was written (for Parquet, complete once the writer is closed)."""
+        return self._digest.hexdigest()
 
     def write_rows(self, rows: Sequence[Row]) -> None:
         """Append rows (values aligned with the header)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import threading
@@ -170,18 +171,24 @@ def test_jsonl_writer_keeps_unicode_and_order(tmp_path: Path) -> None:
     assert lines[0] == json.dumps(dict(zip(HEADER, ROWS[0], strict=True)), ensure_ascii=False)
 
 
-def test_text_writer_syncs_in_the_background_and_joins_before_the_end(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    synced: list[int] = []
+@pytest.fixture
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The file sizes of the background syncs, one every 1,000 bytes written."""
+    sizes: list[int] = []
     real = os.fdatasync
 
     def fdatasync(fd: int) -> None:
-        synced.append(os.fstat(fd).st_size)
+        sizes.append(os.fstat(fd).st_size)
         real(fd)
 
     monkeypatch.setattr(os, "fdatasync", fdatasync)
     monkeypatch.setattr(tables, "SYNC_EVERY", 1000)
+    return sizes
+
+
+def test_text_writer_syncs_in_the_background_and_joins_before_the_end(
+    tmp_path: Path, synced: list[int]
+) -> None:
     target = tmp_path / "out.csv"
     with open_writer(target, ["a", "b"]) as writer:
         for i in range(100):
@@ -190,6 +197,19 @@ def test_text_writer_syncs_in_the_background_and_joins_before_the_end(
     assert synced and 1000 <= synced[0] < size  # synced on the way, not only at the end
     assert not [t for t in threading.enumerate() if t.name == "desens-writeback"]
     assert target.read_text(encoding="utf-8").count("\n") == 101
+
+
+def test_parquet_writer_hashes_and_syncs_what_pyarrow_writes(
+    tmp_path: Path, synced: list[int]
+) -> None:
+    target = tmp_path / "out.parquet"
+    with open_writer(target, ["a"]) as writer:
+        for i in range(3):  # a row group is written every 65,536 rows
+            writer.write_rows([[f"{i}-{n}"] for n in range(70_000)])
+    data = target.read_bytes()
+    assert writer.sha256() == hashlib.sha256(data).hexdigest()
+    assert synced and synced[0] < len(data)  # synced on the way, not only at the end
+    assert pq.read_table(target).num_rows == 210_000
 
 
 def test_text_writer_fails_on_a_failed_background_sync(

@@ -403,7 +403,6 @@ def _write(
                 started=started, version=__version__, encoding=reader.encoding,
                 k_anonymity=k_anonymity_summary(policy, before, after),
             )  # fmt: skip
-            written = writer.sha256()
             if report.leaked:
                 raise ResidualDataError(
                     f"the residual scan found personal data in the output "
@@ -413,7 +412,8 @@ def _write(
     except ResidualDataError as exc:
         exc.report = report  # type: ignore[attr-defined]
         raise
-    report.output_sha256 = written or _sha256(options.output)
+    # Hashed as written; a Parquet file is complete once its writer closed.
+    report.output_sha256 = writer.sha256()
     return report
 
 

@@ -233,6 +233,11 @@ def test_formats_in_and_out_give_the_same_rows(
     }
     for fmt, rows in got.items():
         assert rows == expected, fmt
+    # Each output's report names the SHA-256 of the file as written.
+    for _, name in cases:
+        out = tmp_path / name
+        report = json.loads(out.with_name(name + ".report.json").read_text(encoding="utf-8"))
+        assert report["output_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest(), name
 
 
 def test_format_option_overrides_the_extension(keyring: Path, people: People, tmp_path: Path):
