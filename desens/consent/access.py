@@ -462,11 +462,10 @@ def _take_uses(
     seen: set[str] = set()
     for job, grant in pending:
         if grant.consent.id in seen or _mismatch(job):
-            seen.add(grant.consent.id)
             again.append((job, grant))
         else:
-            seen.add(grant.consent.id)
             firsts.setdefault(job.recipient.id, []).append((job, grant))
+        seen.add(grant.consent.id)
     for caller, items in firsts.items():
         if len(items) == 1:
             again.insert(0, items[0])

@@ -36,6 +36,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: How long a SQLite connection waits for the database lock (``busy_timeout``).
+_BUSY_TIMEOUT_MS = 30_000
+
 
 def is_memory_sqlite(url: str) -> bool:
     """True for an in-memory SQLite URL (one connection, shared)."""
@@ -61,7 +64,9 @@ def make_engine(
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
-        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        kwargs: dict[str, Any] = {
+            "connect_args": {"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000}
+        }
         if parsed.database in (None, "", ":memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(parsed, **kwargs)
@@ -113,7 +118,7 @@ def _sqlite_setup(engine: Engine, immediate: bool, autocheckpoint: bool) -> None
         if not autocheckpoint:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         # Deleted and overwritten content is zeroed, not left in free space
         # (records of a resolved objection; some SQLite builds do this by default).
         cursor.execute("PRAGMA secure_delete=ON")
@@ -250,7 +255,7 @@ def reclaim(engine: Engine, table: str) -> str | None:
             except sqlite3.OperationalError as error:
                 return f"VACUUM did not finish ({error})"
             finally:
-                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
                 cursor.close()
         finally:
             raw.close()
