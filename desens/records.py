@@ -14,11 +14,20 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from desens.errors import BadRecordError
 
-__all__ = ["JsonRecord", "TextLine", "parse_json_object", "read_jsonl", "read_lines"]
+__all__ = [
+    "JsonRecord",
+    "TextLine",
+    "chunked",
+    "parse_json_object",
+    "read_jsonl",
+    "read_lines",
+]
+
+T = TypeVar("T")
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -170,3 +179,15 @@ def _kind(value: object) -> str:
         list: "an array",
         dict: "an object",
     }.get(type(value), type(value).__name__)
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of ``size`` items (the last one shorter), in order."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -27,7 +27,6 @@ from desens.records import JsonRecord, read_jsonl
 __all__ = [
     "add_keyring_argument",
     "check_output",
-    "chunked",
     "good_records",
     "keyring_from",
     "open_input",
@@ -76,18 +75,6 @@ def open_output(path: str | None) -> Iterator[IO[str]]:
             yield fh
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Lists of ``size`` items (the last one shorter), in order."""
-    chunk: list[T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def paired(

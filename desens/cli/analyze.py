@@ -28,7 +28,6 @@ from typing import IO, Any
 
 from desens.analyzer import DEFAULT_THRESHOLD, DesensAnalyzer, build_analyzer
 from desens.cli._common import (
-    chunked,
     good_records,
     open_input,
     open_output,
@@ -37,7 +36,7 @@ from desens.cli._common import (
     settle,
 )
 from desens.errors import ConfigError
-from desens.records import TextLine, read_lines
+from desens.records import TextLine, chunked, read_lines
 from recognizers import ENTITIES
 
 __all__ = ["register", "run"]

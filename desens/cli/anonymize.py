@@ -27,7 +27,6 @@ from desens.analyzer import build_analyzer
 from desens.anonymizer import TextAnonymizer
 from desens.cli._common import (
     add_keyring_argument,
-    chunked,
     good_records,
     keyring_from,
     open_input,
@@ -40,7 +39,7 @@ from desens.errors import ConfigError, MissingKeyError
 from desens.keys import KeyRing
 from desens.operators import RunState
 from desens.policy import Policy, read_policy
-from desens.records import read_lines
+from desens.records import chunked, read_lines
 from desens.release.pipeline import KEYED_OPERATORS
 
 __all__ = ["needs_key", "register", "run"]

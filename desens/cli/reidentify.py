@@ -1,9 +1,13 @@
 """``desens reidentify``: restore released data with the key it was released with.
 
 Reverses ``encrypt`` tokens (``enc:<key id>:...``) in any cell, JSONL string
-or line of text, and ``fpe`` in the columns the policy declares with it (see
-:mod:`desens.release.reidentify`). Prints which key id(s) it used. A wrong or
-missing key is an error (exit status 2) and nothing is written. The output is
+or line of text, and ``fpe`` where the release put it: the columns the policy
+declares with it, the columns the release report says were detected as an
+``fpe`` type, and the spans of free text (text lines, the JSONL text field,
+scanned columns) whose entity's operator is ``fpe`` (see
+:mod:`desens.release.reidentify`). The report is ``INPUT.report.json`` when it
+exists, or ``--report``. Prints which key id(s) it used. A wrong or missing
+key is an error (exit status 2) and nothing is written. The output is
 personal data again: keep it where the original is kept.
 """
 
@@ -16,6 +20,7 @@ from pathlib import Path
 from desens.cli._common import add_keyring_argument, check_output, keyring_from
 from desens.errors import ConfigError, MissingKeyError
 from desens.policy import read_policy
+from desens.release.pipeline import default_report_path
 from desens.release.reidentify import reidentify_file
 from desens.tables import FORMATS
 
@@ -38,6 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="input format (default: by extension; .txt is text)",
     )
     p.add_argument("--encoding", help="CSV/TSV input encoding (default: detected)")
+    p.add_argument(
+        "--report",
+        help="the release report of a table (default: INPUT.report.json, when it exists)",
+    )
+    p.add_argument(
+        "--text-field", default="text", help="JSONL field anonymize changed (default: text)"
+    )
     add_keyring_argument(p)
     p.set_defaults(run=run)
 
@@ -56,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
             "or set DESENS_KEYRING (or DESENS_KEY)"
         )
     fmt = args.format
+    report = Path(args.report) if args.report else _beside(source)
+    if report is not None and not report.is_file():
+        raise ConfigError(f"cannot read the release report {report}: no such file")
+    if report is not None:
+        print(f"desens: columns as the release report {report} says", file=sys.stderr)
     result = reidentify_file(
         source,
         output,
@@ -64,7 +81,16 @@ def run(args: argparse.Namespace) -> int:
         fmt=fmt,
         output_format=fmt if fmt != "text" else None,
         encoding=args.encoding,
+        report=report,
+        text_field=args.text_field,
     )
+    if result.unplaced_columns:
+        print(
+            f"desens: without the release report, fpe is not reversed in "
+            f"{len(result.unplaced_columns)} undeclared column(s) the release may have "
+            "classified as an fpe type; pass --report",
+            file=sys.stderr,
+        )
     used = ", ".join(sorted(result.key_ids)) or "none (nothing to reverse)"
     print(
         f"desens: {result.rows} record(s), {result.tokens} token(s) and "
@@ -72,3 +98,9 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _beside(source: Path) -> Path | None:
+    """The release report next to ``source``, as ``desens release`` names it."""
+    report = default_report_path(source)
+    return report if report.is_file() else None

@@ -94,3 +94,24 @@ def test_bad_jsonl_fails_with_location_and_no_output(keyring: Path, tmp_path: Pa
     assert run.returncode == 1
     assert f"{src}:2: field 'text' is a number, expected a string" in run.stderr
     assert list(out.parent.iterdir()) == []
+
+
+def test_custom_example_fpe_in_text_round_trips(text_file: Path, keyring: Path, tmp_path: Path):
+    policy = Path(__file__).resolve().parents[2] / "policies" / "custom-example.yaml"
+    out = tmp_path / "out.txt"
+    run = desens("anonymize", text_file, "--policy", policy, "-o", out, "--keyring", keyring)
+    assert run.returncode == 0, run.stderr
+    released = out.read_text(encoding="utf-8").splitlines()
+    fake = re.fullmatch(r"申请人身份证号(\d{17}[\dX])，联系电话138\*{4}8000。", released[0])
+    assert fake and fake[1] != ID and fake[1][:6] == ID[:6]  # fpe keeps the division
+    back = tmp_path / "back.txt"
+    run = desens("reidentify", out, "--policy", policy, "-o", back, "--keyring", keyring)
+    assert run.returncode == 0, run.stderr
+    assert "1 fpe value(s)" in run.stderr and "key id(s): k1" in run.stderr
+    # The ID comes back; the masked phone stays masked (mask is not reversible).
+    assert back.read_text(encoding="utf-8").splitlines() == [
+        f"申请人身份证号{ID}，联系电话138****8000。",
+        LINES[1],
+        "回访电话：138****8000",
+    ]
+    assert ID not in run.stderr

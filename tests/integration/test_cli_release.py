@@ -185,6 +185,62 @@ def test_reidentify_with_wrong_key_writes_nothing(
     assert_no_values(people, run.stderr)
 
 
+FPE_POLICY = """\
+name: fpe-everywhere
+data_class: custom
+entities:
+  CN_RESIDENT_ID: {operator: fpe}
+  PHONE_NUMBER: {operator: fpe}
+  PERSON: {operator: encrypt}
+default: {operator: keep}
+columns:
+  - name: 身份证号
+    entity: CN_RESIDENT_ID
+  - name: 备注
+    scan: true
+"""
+
+
+def test_fpe_release_round_trips_through_reidentify_with_its_report(
+    files: dict[str, Path], people: People, keyring: Path, tmp_path: Path
+):
+    policy = tmp_path / "fpe.yaml"
+    policy.write_text(FPE_POLICY, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run = desens("release", files["bom"], "--policy", policy, "-o", out, "--keyring", keyring)
+    assert run.returncode == 0, run.stderr
+    report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
+    plans = {c["column"]: (c["action"], c["source"], c["operator"]) for c in report["columns"]}
+    assert plans["手机"] == ("operator", "detected", "fpe")  # classified, not declared
+    assert plans["备注"] == ("scan", "declared", None)
+    rows = read_csv(out)
+    for row, original in zip(rows, people.rows, strict=True):
+        for column in ("身份证号", "手机"):
+            assert row[column] != original[HEADER.index(column)]
+        assert row["备注"] != original[HEADER.index("备注")]  # the contact number changed
+    back = tmp_path / "back.csv"
+    args = ("reidentify", out, "--policy", policy, "-o", back, "--keyring", keyring)
+    run = desens(*args)
+    assert run.returncode == 0, run.stderr
+    assert "release report" in run.stderr
+    n = len(people.rows)
+    assert f"{n} token(s) and {3 * n} fpe value(s)" in run.stderr
+    assert [list(row.values()) for row in read_csv(back)] == people.rows
+    assert_no_values(people, run.stderr)
+    # Without the report, the classified phone column cannot be placed: it is
+    # left as released, and stderr says so.
+    (tmp_path / "out.csv.report.json").rename(tmp_path / "kept.json")
+    run = desens(*args)
+    assert run.returncode == 0, run.stderr
+    assert "pass --report" in run.stderr
+    assert [row["手机"] for row in read_csv(back)] == [row["手机"] for row in rows]
+    run = desens(*args, "--report", tmp_path / "kept.json")
+    assert run.returncode == 0, run.stderr
+    assert [list(row.values()) for row in read_csv(back)] == people.rows
+    run = desens(*args, "--report", tmp_path / "missing.json")
+    assert run.returncode == 2 and "cannot read the release report" in run.stderr
+
+
 @pytest.mark.parametrize("policy", ["share", "open-conditional", "open"])
 def test_missing_key_is_an_error_before_any_output(
     policy: str, files: dict[str, Path], tmp_path: Path

@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_strategies import RING, fullwidth, mobiles, valid_ids
+from strategies import RING, fullwidth, mobiles, valid_ids
 
 from desens.errors import DesensError
 from desens.operators import OperatorContext, build_operator

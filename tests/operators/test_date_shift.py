@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_strategies import OTHER_RING, RING, valid_ids
+from strategies import OTHER_RING, RING, valid_ids
 
 from desens.errors import ConfigError, InputError
 from desens.operators import DateShiftParams, date_shift

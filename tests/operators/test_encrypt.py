@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_strategies import OTHER_RING, RING, TWO_KEY_RING, valid_ids
+from strategies import OTHER_RING, RING, TWO_KEY_RING, valid_ids
 
 from desens.errors import InputError, WrongKeyError
 from desens.keys import KeyRing, MasterKey

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_strategies import (
+from strategies import (
     OTHER_RING,
     RING,
     TWO_KEY_RING,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from hypothesis import given
-from op_strategies import valid_ids
+from strategies import valid_ids
 
 from desens.errors import ConfigError, InputError
 from desens.operators import GeneralizeParams, generalize

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_strategies import cards, fullwidth, grouped, mobiles, valid_ids
+from strategies import cards, fullwidth, grouped, mobiles, valid_ids
 
 from desens.errors import ConfigError
 from desens.operators import MaskParams, build_operator, mask

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from op_strategies import RING
 from presidio_anonymizer import AnonymizerEngine, DeanonymizeEngine
 from presidio_anonymizer.entities import OperatorConfig, OperatorResult, RecognizerResult
 from presidio_anonymizer.operators import Operator, OperatorType
+from strategies import RING
 
 from desens.errors import ConfigError, MissingKeyError, UnknownOperatorError
 from desens.operators import (

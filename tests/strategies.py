@@ -1,4 +1,4 @@
-"""Hypothesis strategies and fixed synthetic keys shared by the operator tests."""
+"""Hypothesis strategies and fixed synthetic keys shared by the tests (operators, reidentify)."""
 
 from __future__ import annotations
 
