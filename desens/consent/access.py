@@ -31,7 +31,10 @@ once its transaction has committed.
 Every refusal raises :class:`~desens.consent.errors.AccessDenied` with the
 same message; its reason is only written to the audit log, so a recipient
 cannot tell an unknown token from a withdrawn consent or a subject that does
-not exist.
+not exist. A decision that fails with an error instead (a stored record that
+does not open, say) releases nothing and takes no use; it is audited as a
+refusal with the reason ``internal_error`` in a transaction of its own, and
+its error is raised (the API answers 500).
 
 Released fields are always within the consented fields and the requested
 ones; every other field is desensitized by the dataset's policy.
@@ -392,6 +395,8 @@ class _Job:
     def reset(self) -> None:
         """Forget an outcome (its transaction rolled back)."""
         self.grant: _Grant | None = None
+        #: The consent's checks passed, the body not necessarily (see _record_error).
+        self.checked: _Grant | None = None
         self.result: Any = None
         self.released: list[str] = []
         self.denied: _Denied | None = None
@@ -434,6 +439,7 @@ def _prepare(conn: Connection, job: _Job, found: _Found | None, now: dt.datetime
     job.now = now
     try:
         grant = _check(conn, job.store, job.recipient, found, job.mode, now)
+        job.checked = grant
         job.result, job.released = job.body(conn, grant)
     except _Denied as denied:
         _refuse(job, denied)
@@ -571,8 +577,9 @@ def _decide_group(jobs: list[_Job]) -> None:
     If a decision of several meets a suspension or objection after the head
     was locked, or anything fails before the commit, the transaction rolls
     back and each decision is taken again alone; an error of a lone decision
-    is raised. A failed commit is raised for every decision of the group and
-    none is taken again: its outcome is unknown (it may have committed).
+    is audited (:func:`_record_error`) and raised. A failed commit is raised
+    for every decision of the group and none is taken again: its outcome is
+    unknown (it may have committed).
     """
     store = jobs[0].store
     committing = False
@@ -628,10 +635,35 @@ def _decide_group(jobs: list[_Job]) -> None:
         job.reset()
         job.denied = denied
         _decide_group([job])  # records the refusal alone
-    except Exception:
-        if len(jobs) == 1 or committing:
+    except Exception as exc:
+        if committing:
             raise
-        _decide_alone(jobs)
+        if len(jobs) > 1:
+            _decide_alone(jobs)
+            return
+        _record_error(jobs[0], exc)
+
+
+def _record_error(job: _Job, exc: Exception) -> None:
+    """Audit a lone decision that failed before its commit, then raise its error.
+
+    It released nothing and took no use (its transaction rolled back); the
+    audit still shows that it was asked: a refusal with the reason
+    ``internal_error``, under the consent when its checks had passed. If
+    that entry cannot be written either (the database is down), or the
+    failing decision was already the record of a refusal, the error is
+    raised without it.
+    """
+    if job.denied is not None:
+        raise exc
+    checked = job.checked
+    job.reset()
+    job.denied = _Denied("internal_error", checked.consent if checked is not None else None)
+    try:
+        _decide_group([job])
+    except Exception:
+        raise exc from None
+    raise exc
 
 
 def _decide_alone(jobs: list[_Job]) -> None:

@@ -7,13 +7,14 @@ import time
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from desens.consent import AccessDenied, object_to_dataset
 from desens.consent import access as access_module
 from desens.consent.audit import verify_chain
 from desens.consent.grouping import GroupWriter
 from desens.consent.models import AuditEntry, Consent
+from desens.errors import WrongKeyError
 from tests.consent.consent_support import World, phone
 
 
@@ -211,6 +212,35 @@ def test_a_refusal_in_a_group_does_not_disturb_the_others(world: World) -> None:
     assert all(isinstance(o, access_module.QueryResult) for o in (outcomes[0], outcomes[3]))
     assert _count(world, decision="granted", action="access.query") == 2
     assert _count(world, decision="denied", action="access.query") == 2
+
+
+def test_an_error_in_a_group_fails_that_decision_alone_and_is_audited(world: World) -> None:
+    # The second subject's sealed record is replaced by the first's: it does
+    # not open under the second subject's binding, an error (not a refusal).
+    given = [world.give(s) for s in world.subjects[:3]]
+    tokens = [token for _, token in given]
+    broken = given[1][0]
+    with world.store.engine.begin() as conn:
+        rows = conn.execute(text("SELECT subject_ref, sealed FROM records ORDER BY id")).all()
+        conn.execute(
+            text("UPDATE records SET sealed = :s WHERE subject_ref = :ref"),
+            {"s": rows[0].sealed, "ref": broken.subject_ref},
+        )
+    jobs = [access_module._query_job(world.store, world.recipient, t, None) for t in tokens]
+    before = _count(world)
+    access_module._decide_group(jobs)
+    outcomes = []
+    for job in jobs:
+        job.settle()
+        outcomes.append(job.future.exception(timeout=0) or job.future.result(timeout=0))
+    assert isinstance(outcomes[0], access_module.QueryResult)
+    assert isinstance(outcomes[1], WrongKeyError)
+    assert isinstance(outcomes[2], access_module.QueryResult)
+    assert _count(world) == before + 3
+    assert _count(world, decision="denied", reason="internal_error", consent_id=broken.id) == 1
+    with world.store.reading() as s:
+        assert [s.get(Consent, c.id).uses for c, _ in given] == [1, 0, 1]  # type: ignore[union-attr]
+        assert verify_chain(s, world.store.keys.public_key).ok
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)

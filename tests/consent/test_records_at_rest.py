@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from api import create_app
 from desens.consent import AccessDenied, ConsentStore, query, verify
@@ -17,7 +17,7 @@ from desens.consent import db as db_module
 from desens.consent import store as store_module
 from desens.consent.crypto import ConsentKeys
 from desens.consent.db import alembic_config, migrate
-from desens.consent.models import Base
+from desens.consent.models import AuditEntry, Base, Consent
 from desens.errors import WrongKeyError
 from desens.keys import KeyRing
 from tests.consent.consent_support import World, snapshot_held, unseal_all
@@ -76,7 +76,7 @@ def test_the_database_holds_no_value_of_any_record(world: World) -> None:
 
 def test_a_sealed_record_moved_to_another_subject_does_not_open(world: World) -> None:
     first, second = world.subjects[:2]
-    _, token = world.give(second)
+    consent, token = world.give(second)
     with world.store.engine.begin() as conn:
         ids = conn.execute(text("SELECT id FROM records ORDER BY id")).scalars().all()
         # Copy the first subject's sealed record over the second's.
@@ -85,9 +85,19 @@ def test_a_sealed_record_moved_to_another_subject_does_not_open(world: World) ->
             text("UPDATE records SET sealed = :s WHERE id = :b"),
             {"s": copied.scalar(), "b": ids[1]},
         )
+    with world.store.transaction() as s:
+        seq = s.scalar(select(func.max(AuditEntry.seq)))
     with pytest.raises(WrongKeyError) as info:
         query(world.store, world.recipient, token)
     assert found_in(str(info.value), world) == [] and first not in str(info.value)
+    # The failed decision is audited (nothing released, no use taken).
+    with world.store.transaction() as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.seq > seq)).all()
+        used = s.scalar(select(Consent.uses).where(Consent.id == consent.id))
+    assert [(e.action, e.decision, e.reason, e.consent_id, e.fields_released) for e in entries] == [
+        ("access.query", "denied", "internal_error", consent.id, [])
+    ]
+    assert used == 0
     # Records open only once every check passed: refusals are refusals as ever.
     _, verify_token = world.give(second, mode="verify", items=[{"field": "手机号"}])
     refusals = {
