@@ -1,14 +1,15 @@
 """``desens reidentify``: restore released data with the key it was released with.
 
 Reverses ``encrypt`` tokens (``enc:<key id>:...``) in any cell, JSONL string
-or line of text, and ``fpe`` where the release put it: the columns the policy
-declares with it, the columns the release report says were detected as an
-``fpe`` type, and the spans of free text (text lines, the JSONL text field,
-scanned columns) whose entity's operator is ``fpe`` (see
-:mod:`desens.release.reidentify`). The report is ``INPUT.report.json`` when it
-exists, or ``--report``. Prints which key id(s) it used. A wrong or missing
-key is an error (exit status 2) and nothing is written. The output is
-personal data again: keep it where the original is kept.
+or line of text, and ``fpe`` in whole columns: those the policy declares
+with it and, with the release report, those the release classified as an
+``fpe`` type (see :mod:`desens.release.reidentify`; ``fpe`` inside free text
+is not reversed, and stderr says when the policy may have put some there).
+The report is ``INPUT.report.json`` when it exists, or ``--report``; it must
+be the report of INPUT and of the policy, and its key must be in the ring.
+Prints which key id(s) it used. A wrong or missing key is an error (exit
+status 2) and nothing is written. The output is personal data again: keep it
+where the original is kept.
 """
 
 from __future__ import annotations
@@ -47,9 +48,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--report",
         help="the release report of a table (default: INPUT.report.json, when it exists)",
     )
-    p.add_argument(
-        "--text-field", default="text", help="JSONL field anonymize changed (default: text)"
-    )
     add_keyring_argument(p)
     p.set_defaults(run=run)
 
@@ -71,8 +69,6 @@ def run(args: argparse.Namespace) -> int:
     report = Path(args.report) if args.report else _beside(source)
     if report is not None and not report.is_file():
         raise ConfigError(f"cannot read the release report {report}: no such file")
-    if report is not None:
-        print(f"desens: columns as the release report {report} says", file=sys.stderr)
     result = reidentify_file(
         source,
         output,
@@ -82,15 +78,11 @@ def run(args: argparse.Namespace) -> int:
         output_format=fmt if fmt != "text" else None,
         encoding=args.encoding,
         report=report,
-        text_field=args.text_field,
     )
-    if result.unplaced_columns:
-        print(
-            f"desens: without the release report, fpe is not reversed in "
-            f"{len(result.unplaced_columns)} undeclared column(s) the release may have "
-            "classified as an fpe type; pass --report",
-            file=sys.stderr,
-        )
+    if report is not None:
+        print(f"desens: columns as the release report {report} says", file=sys.stderr)
+    for note in result.notes:
+        print(f"desens: note: {note}", file=sys.stderr)
     used = ", ".join(sorted(result.key_ids)) or "none (nothing to reverse)"
     print(
         f"desens: {result.rows} record(s), {result.tokens} token(s) and "

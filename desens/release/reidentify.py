@@ -4,41 +4,44 @@ Two operators can be reversed by whoever holds the key ring:
 
 - ``encrypt``: its tokens (``enc:<key id>:<base64>``) name the key id, so they
   are found and decrypted wherever they are: a whole cell, or a span inside
-  free text or a JSONL string;
+  free text or a JSONL string. Inside free text a token may run straight
+  into the next one, or into ASCII letters and digits (``enc:k1:...138****5678``
+  after a name written next to a masked phone): when the whole run does not
+  decrypt, the longest prefix that does is the token (AES-SIV authenticates,
+  so only the token's own length decrypts), and the rest is text again,
+  where the next token may start.
 - ``fpe``: its outputs look like real identifiers and carry no key id, so they
-  are reversed only where the release put them, with the policy's parameters:
+  are reversed only in whole columns known to hold them:
 
-  * whole cells of the columns the policy declares with ``fpe`` (by header, or
-    through the declared entity's operator);
+  * the columns the policy declares with ``fpe`` (by header, or through the
+    declared entity's operator);
   * with the release report (:func:`read_release_report`), also the columns
-    the release detected as a type whose operator is ``fpe``; the report
-    also names the key id of the release, used for ``fpe`` without a
-    ``key_id`` parameter, and must come from the same policy (digest);
-  * inside free text (a text line, the JSONL text field, a scanned column),
-    the spans the analyzer finds again, at the policy's threshold and with
-    its allow and deny lists, whose entity's operator is ``fpe``. An ``fpe``
-    output keeps the format and check digit of its input, so it is found as
-    the input was; spans overlapping an ``encrypt`` token are left to the
-    token. A scanned column is one the report says was scanned; without a
-    report, one the policy declares ``scan: true``, or any undeclared
-    column when the policy's ``undeclared`` is ``scan`` (with ``classify``,
-    which columns were scanned is known only from the report).
+    the release classified as a type whose operator is ``fpe``.
 
-  The count of reversed values is reported. ``fpe`` decrypts any value of the
-  right shape, so a found span that was never encrypted (a policy that is not
-  the release's, or an identifier the release left in clear because its
-  operator was not ``fpe``) would come back wrong: the policy and, for
-  tables, the report must be the release's.
+  The report must be the one of the file being reversed (its
+  ``output_sha256``; the report of a failed run names no output), and of the
+  same policy (digest). It names the key of the release: its id, used for
+  ``fpe`` without a ``key_id`` parameter, and its fingerprint, so that
+  another key under the same id is an error instead of wrong output
+  (``fpe`` decrypts any value of the right shape).
+
+  ``fpe`` spans inside free text are not reversed: telling them apart from
+  identifiers the release left alone would need the spans' positions, which
+  no release records; re-detecting them is not exact (other operators
+  change the text around a span, and a pseudonym need not be recognized as
+  its input was). The run's ``notes`` say when the policy may have put
+  ``fpe`` in free text, or in columns only the report can place.
 
 Inputs: CSV, TSV and Parquet (through :mod:`desens.tables`), JSONL (each line
 an object; every string, nested too, is searched for tokens; top-level fields
-are columns) and plain text (``.txt``: every line is free text). A token the
-key ring cannot decrypt raises :class:`~desens.errors.WrongKeyError`; the
-output is written atomically, so then nothing is written.
+are columns) and plain text (``.txt``: tokens only). A token the key ring
+cannot decrypt raises :class:`~desens.errors.WrongKeyError`; the output is
+written atomically, so then nothing is written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -46,10 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desens.analyzer import DesensAnalyzer, build_analyzer
-from desens.anonymizer import TextAnonymizer
 from desens.atomic import atomic_output
-from desens.errors import BadRecordError, ConfigError, InputError
+from desens.errors import BadRecordError, ConfigError, InputError, WrongKeyError
 from desens.keys import KeyRing
 from desens.operators import DecryptParams, FpeParams, decrypt, fpe_decrypt
 from desens.policy import Policy
@@ -67,35 +68,35 @@ __all__ = [
     "reidentify_file",
 ]
 
-#: Extensions read as plain text (every line is free text).
+#: Extensions read as plain text (tokens only).
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".log"})
-#: Rows reversed together (free text is analyzed a batch at a time).
+#: Rows reversed together.
 BATCH_ROWS = 1000
-#: ``fpe`` needs six digits; a text with fewer holds no ``fpe`` output.
-_SIX_DIGITS = re.compile(r"\d(?:\D*\d){5}")
+#: Shortest token body: base64 of the 16-byte SIV tag and one byte.
+_MIN_BODY = 23
 
 
 @dataclass(frozen=True)
 class Reversal:
-    """How one column of a release is reversed (``encrypt`` tokens always are).
+    """How the cells of one column are reversed (``encrypt`` tokens always are).
 
     Attributes:
         fpe: the ``fpe`` parameters when every cell was encrypted whole.
         entity: the column's entity type (the FF1 tweak of ``fpe``).
-        scan: the column is free text: ``fpe`` spans found in it are reversed.
     """
 
     fpe: FpeParams | None = None
     entity: str | None = None
-    scan: bool = False
 
 
 @dataclass(frozen=True)
 class ReleaseInfo:
-    """What ``desens reidentify`` needs from a release report."""
+    """What ``desens reidentify`` takes from a release report."""
 
     key_id: str | None
     columns: Mapping[str, Reversal]
+    #: Columns the release scanned as free text.
+    scanned: tuple[str, ...] = ()
 
 
 @dataclass
@@ -106,11 +107,11 @@ class ReidentifyResult:
     tokens: int = 0
     fpe_values: int = 0
     key_ids: set[str] = field(default_factory=set)
-    #: Undeclared columns that may hold ``fpe`` output only the report can place.
-    unplaced_columns: list[str] = field(default_factory=list)
+    #: What may have been left as released, and why (no values).
+    notes: list[str] = field(default_factory=list)
 
 
-def _with_key(params: dict[str, Any], key_id: str | None) -> FpeParams:
+def _with_key(params: Mapping[str, Any], key_id: str | None) -> FpeParams:
     if key_id is not None and not params.get("key_id"):
         params = {**params, "key_id": key_id}
     return FpeParams(**params)
@@ -120,33 +121,47 @@ def policy_reversals(policy: Policy, key_id: str | None = None) -> dict[str, Rev
     """The columns the policy declares, as far as reversing goes."""
     out: dict[str, Reversal] = {}
     for rule in policy.columns:
-        if rule.scan:
-            reversal = Reversal(scan=True)
-        else:
-            if rule.operator is not None:
-                name, params = rule.operator, rule.params
-            elif rule.entity is not None:
-                spec = policy.operator_for(rule.entity)
-                name, params = spec.operator, spec.params
-            else:
-                continue
-            reversal = (
-                Reversal(fpe=_with_key(params, key_id), entity=rule.entity)
-                if name == "fpe"
-                else Reversal()
-            )
+        name, params = None, {}
+        if rule.operator is not None:
+            name, params = rule.operator, rule.params
+        elif rule.entity is not None:
+            spec = policy.operator_for(rule.entity)
+            name, params = spec.operator, spec.params
+        reversal = (
+            Reversal(fpe=_with_key(params, key_id), entity=rule.entity)
+            if name == "fpe"
+            else Reversal()
+        )
         for header in rule.headers:
             out[header] = reversal
     return out
 
 
-def read_release_report(path: Path, policy: Policy, keys: KeyRing) -> ReleaseInfo:
-    """Read a release report: the key id and what happened to each column.
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as release reports give it."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_release_report(
+    path: Path, policy: Policy, keys: KeyRing, released: Path | None = None
+) -> ReleaseInfo:
+    """Read a release report: the key and what happened to each column.
+
+    Args:
+        path: the report.
+        policy: the policy the data was released with.
+        keys: the key ring.
+        released: the file to be reversed; it must be the report's output.
 
     Raises:
-        ConfigError: the file is not a release report, or it was made with
-            another policy (digest).
-        WrongKeyError: the key ring does not hold the release's key.
+        ConfigError: the file is not a release report, is the report of a
+            failed run or of another output, or was made with another policy.
+        WrongKeyError: the key ring lacks the release's key, or holds another
+            key under its id (when the report has the key's fingerprint).
     """
     where = str(path)
     try:
@@ -154,64 +169,69 @@ def read_release_report(path: Path, policy: Policy, keys: KeyRing) -> ReleaseInf
         digest = report["policy"]["digest"]
         name = report["policy"]["name"]
         key_id = report["key_id"]
+        fingerprint = report.get("key_fingerprint")
+        output_sha256 = report["output_sha256"]
         columns = [
             (c["column"], c["action"], c["entity"], c["operator"]) for c in report["columns"]
         ]
     except OSError as exc:
         raise ConfigError(f"cannot read the release report {where}: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise ConfigError(
-            f"{where} is not a desens release report (policy, key_id and columns are needed)"
+            f"{where} is not a desens release report (policy, key_id, output_sha256 and "
+            "columns are needed)"
         ) from None
     if digest != policy.digest:
         raise ConfigError(
             f"{where}: the release used policy {name!r} (digest {str(digest)[:12]}), not "
             f"{policy.name!r} (digest {policy.digest[:12]}); pass the release's policy"
         )
+    if output_sha256 is None:
+        raise ConfigError(f"{where} is the report of a failed release: it wrote no output")
+    if released is not None and file_sha256(released) != output_sha256:
+        raise ConfigError(
+            f"{where} is not the report of {released}: the output it describes has another "
+            "SHA-256; pass the report written with this file (--report)"
+        )
     if key_id is not None:
-        keys.get(key_id)  # WrongKeyError, naming the ring, when it lacks the release's key
+        key = keys.get(key_id)  # WrongKeyError, naming the ring, when it lacks the key
+        if fingerprint is not None and key.fingerprint() != fingerprint:
+            raise WrongKeyError(
+                f"key {key_id!r} of the key ring from {keys.source} is not the key the release "
+                f"used (fingerprint {fingerprint}, the ring's is {key.fingerprint()})"
+            )
     declared = policy_reversals(policy, key_id)
     out: dict[str, Reversal] = {}
     for header, action, entity, operator in columns:
-        if action == "scan":
-            out[header] = Reversal(scan=True)
-        elif action == "operator" and operator == "fpe":
+        if action == "operator" and operator == "fpe":
             known = declared.get(header)
             if known is not None and known.fpe is not None:
                 out[header] = known
-            else:  # detected by sampling: the policy's operator for its type
+            else:  # classified by sampling: the policy's operator for its type
                 out[header] = Reversal(
                     fpe=_with_key(policy.operator_for(entity).params, key_id), entity=entity
                 )
         else:
             out[header] = Reversal()
-    return ReleaseInfo(key_id, out)
+    scanned = tuple(header for header, action, _, _ in columns if action == "scan")
+    return ReleaseInfo(key_id, out, scanned)
 
 
 class Reidentifier:
-    """Reverse ``encrypt`` tokens anywhere and ``fpe`` where the release put it.
+    """Reverse ``encrypt`` tokens anywhere and ``fpe`` in the columns known to hold it.
 
     Args:
         policy: the policy the data was released with.
         keys: the key ring it was released with.
         release: the release report's reading; without it, columns are
             known from the policy alone (see the module docstring).
-        analyzer: finds ``fpe`` spans in free text; built when first needed
-            (only policies whose entity operators include ``fpe`` need one).
     """
 
-    def __init__(
-        self,
-        policy: Policy,
-        keys: KeyRing,
-        release: ReleaseInfo | None = None,
-        analyzer: DesensAnalyzer | None = None,
-    ) -> None:
+    def __init__(self, policy: Policy, keys: KeyRing, release: ReleaseInfo | None = None) -> None:
         self.policy = policy
         self.keys = keys
-        self.result = ReidentifyResult()
         self.release = release
-        self._key_id = release.key_id if release is not None else None
+        self.result = ReidentifyResult()
         self.columns: dict[str, Reversal] = (
             dict(release.columns) if release is not None else policy_reversals(policy)
         )
@@ -223,14 +243,14 @@ class Reidentifier:
             str(r.params.get("prefix", "enc")) for r in policy.columns if r.operator == "encrypt"
         }
         alternatives = "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True))
+        # The body may run on into what follows (see _decrypt); a word
+        # character before a token is checked in text(): a token may follow
+        # another directly.
         self._token = re.compile(
-            rf"(?<![A-Za-z0-9_])(?P<prefix>{alternatives}):[A-Za-z0-9_.-]{{1,64}}:[A-Za-z0-9_-]+"
+            rf"(?P<prefix>{alternatives}):(?P<key_id>[A-Za-z0-9_.-]{{1,64}}):(?P<body>[A-Za-z0-9_-]+)"
         )
-        #: Whether free text can hold ``fpe`` output (an entity operator is ``fpe``).
+        #: Whether the policy may have put ``fpe`` output inside free text.
         self.fpe_in_text = any(s.operator == "fpe" for s in specs)
-        self._analyzer = analyzer
-        self._finder: TextAnonymizer | None = None
-        self._span_params: dict[str, FpeParams] = {}
 
     @property
     def fpe_columns(self) -> dict[str, Reversal]:
@@ -239,137 +259,135 @@ class Reidentifier:
 
     def reversal(self, column: str) -> Reversal:
         """How ``column`` is reversed (tokens only when nothing more is known)."""
-        known = self.columns.get(column)
-        if known is not None:
-            return known
-        if self.release is None and self.policy.undeclared == "scan":
-            return Reversal(scan=True)
-        return Reversal()
+        return self.columns.get(column) or Reversal()
 
-    # -- free text -----------------------------------------------------------
+    def text(self, value: str) -> str:
+        """``value`` with every ``encrypt`` token decrypted.
 
-    def text(self, value: str, context: Sequence[str] = ()) -> str:
-        """``value`` with every ``encrypt`` token and ``fpe`` span reversed."""
-        return self.texts([value], context)[0]
-
-    def texts(self, values: Sequence[str], context: Sequence[str] = ()) -> list[str]:
-        """Free texts, reversed together (the analyzer runs once for the batch)."""
-        found: dict[int, list[tuple[int, int, str]]] = {}
-        if self.fpe_in_text:
-            todo = [i for i, v in enumerate(values) if _SIX_DIGITS.search(v)]
-            if todo:
-                finder = self._get_finder()
-                results = finder.find([values[i] for i in todo], context)
-                for i, spans in zip(todo, results, strict=True):
-                    try:
-                        found[i] = self._fpe_spans(values[i], spans)
-                    except InputError as exc:
-                        raise _Unreversible(i, str(exc)) from None
-        return [self._restore(v, found.get(i, ())) for i, v in enumerate(values)]
-
-    def tokens(self, value: str) -> str:
-        """``value`` with every ``encrypt`` token decrypted (no ``fpe`` search)."""
-        return self._token.sub(self._decrypt, value)
-
-    def _get_finder(self) -> TextAnonymizer:
-        if self._finder is None:
-            if self._analyzer is None:
-                self._analyzer = build_analyzer()
-            self._finder = TextAnonymizer(self.policy, self._analyzer, self.keys)
-        return self._finder
-
-    def _fpe_spans(self, text: str, results: Sequence[Any]) -> list[tuple[int, int, str]]:
-        tokens = [m.span() for m in self._token.finditer(text)]
-        out = []
-        for r in results:
-            params = self._params_for(r.entity_type)
-            if params is None or any(r.start < e and s < r.end for s, e in tokens):
-                continue
-            try:
-                plain = fpe_decrypt(text[r.start : r.end], params, self.keys, r.entity_type)
-            except InputError as exc:
-                raise InputError(
-                    f"a {r.entity_type} found in the text is not an fpe output: {exc}"
-                ) from None
-            self.result.fpe_values += 1
-            self.result.key_ids.add(params.key_id or self.keys.default_id)
-            out.append((r.start, r.end, plain))
-        return out
-
-    def _params_for(self, entity: str) -> FpeParams | None:
-        params = self._span_params.get(entity)
-        if params is None:
-            spec = self.policy.operator_for(entity)
-            if spec.operator != "fpe":
-                return None
-            params = self._span_params[entity] = _with_key(spec.params, self._key_id)
-        return params
-
-    def _restore(self, text: str, spans: Sequence[tuple[int, int, str]]) -> str:
-        if not spans:
-            return self.tokens(text)
+        A run that starts inside an ASCII word (``A0001enc:k1:...``, a code
+        written next to a name) is a token only if it decrypts; elsewhere a
+        run that does not decrypt is an error.
+        """
         pieces: list[str] = []
-        end = len(text)
-        for start, stop, plain in sorted(spans, reverse=True):
-            pieces.append(self.tokens(text[stop:end]))
+        pos = 0
+        after_token = -1  # where the last token ended: a token may follow it directly
+        while (match := self._token.search(value, pos)) is not None:
+            start = match.start()
+            in_word = start > 0 and start != after_token and _is_word(value[start - 1])
+            found = self._decrypt(match, strict=not in_word)
+            if found is None:
+                pieces.append(value[pos : start + 1])
+                pos = start + 1
+                continue
+            plain, end = found
+            pieces.append(value[pos:start])
             pieces.append(plain)
-            end = start
-        pieces.append(self.tokens(text[:end]))
-        return "".join(reversed(pieces))
+            pos = after_token = end
+        pieces.append(value[pos:])
+        return "".join(pieces)
 
-    def _decrypt(self, match: re.Match[str]) -> str:
-        token = match.group(0)
-        plain = decrypt(token, DecryptParams(prefix=match["prefix"]), self.keys)
-        self.result.tokens += 1
-        self.result.key_ids.add(token.split(":", 2)[1])
-        return plain
+    def _decrypt(self, match: re.Match[str], strict: bool = True) -> tuple[str, int] | None:
+        """The plain text of the token at ``match`` and where the token ends.
 
-    # -- tables --------------------------------------------------------------
-
-    def cell(self, column: str, value: Any) -> Any:
-        """One table cell, reversed as its column says."""
-        return self.column(column, [value])[0]
+        None when nothing decrypts and ``strict`` is false; else an error.
+        """
+        key_id = match["key_id"]
+        if key_id not in self.keys:
+            if not strict:
+                return None
+            self.keys.get(key_id)  # WrongKeyError: the ring lacks the key, no length will do
+        params = DecryptParams(prefix=match["prefix"])
+        errors: list[Exception] = []
+        for end in range(match.end(), match.start("body") + _MIN_BODY - 1, -1):
+            try:
+                plain = decrypt(match.string[match.start() : end], params, self.keys)
+            except (WrongKeyError, InputError) as exc:  # wrong key, or not this length
+                errors.append(exc)
+                continue
+            self.result.tokens += 1
+            self.result.key_ids.add(key_id)
+            return plain, end
+        if not strict:
+            return None
+        # No length decrypts: the key is not the token's (or the token was
+        # altered), unless no length was even valid base64.
+        wrong = [e for e in errors if isinstance(e, WrongKeyError)]
+        raise (wrong or errors or [InputError("decrypt: the token is too short")])[0]
 
     def column(self, column: str, values: Sequence[Any]) -> list[Any]:
         """A column's cells of a batch of rows, reversed as the column says.
 
         Raises:
-            InputError: a cell the column's ``fpe`` cannot decrypt (its shape
-                is wrong: not the release's output); the caller adds the row.
+            InputError: a cell that cannot be reversed (an ``fpe`` cell of the
+                wrong shape, a malformed token), with its index in the batch
+                (``_Unreversible``); the caller adds file, row and column.
         """
         how = self.reversal(column)
-        idx = [i for i, v in enumerate(values) if isinstance(v, str) and v]
         out = list(values)
-        if how.fpe is not None:
-            for i in idx:
-                try:
-                    out[i] = fpe_decrypt(values[i], how.fpe, self.keys, how.entity)
-                except InputError as exc:
-                    raise _Unreversible(i, f"not an fpe output: {exc}") from None
-            if idx:
-                self.result.fpe_values += len(idx)
-                self.result.key_ids.add(how.fpe.key_id or self.keys.default_id)
-        elif how.scan:
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not value:
+                continue
             try:
-                texts = self.texts([values[i] for i in idx], [column])
-            except _Unreversible as exc:
-                raise _Unreversible(idx[exc.index], exc.reason) from None
-            for i, new in zip(idx, texts, strict=True):
-                out[i] = new
-        else:
-            for i in idx:
-                out[i] = self.tokens(values[i])
+                if how.fpe is not None:
+                    out[i] = fpe_decrypt(value, how.fpe, self.keys, how.entity)
+                    self.result.fpe_values += 1
+                    self.result.key_ids.add(how.fpe.key_id or self.keys.default_id)
+                else:
+                    out[i] = self.text(value)
+            except WrongKeyError:
+                raise
+            except InputError as exc:
+                reason = str(exc).replace("to encrypt", "").replace("decrypt: ", "")
+                if how.fpe is not None:
+                    reason = f"not an fpe output of this policy: {reason}"
+                raise _Unreversible(i, reason) from None
         return out
+
+    def cell(self, column: str, value: Any) -> Any:
+        """One table cell, reversed as its column says."""
+        return self.column(column, [value])[0]
 
     def nested(self, value: Any) -> Any:
         """Every string inside a JSON value, tokens decrypted."""
         if isinstance(value, str):
-            return self.tokens(value)
+            return self.text(value)
         if isinstance(value, list):
             return [self.nested(v) for v in value]
         if isinstance(value, dict):
             return {k: self.nested(v) for k, v in value.items()}
         return value
+
+    def note_unreversed(self, header: Sequence[str] | None) -> None:
+        """Say what may hold ``fpe`` output that this run leaves as released.
+
+        Args:
+            header: a table's columns; None for text, and for JSONL without
+                a report (``desens anonymize`` output: free text).
+        """
+        if not self.fpe_in_text:
+            return
+        notes = self.result.notes
+        if header is None:
+            scanned = True
+        elif self.release is not None:
+            scanned = any(h in self.release.scanned for h in header)
+        else:
+            declared = [self.policy.column(h) for h in header]
+            undeclared = sum(rule is None for rule in declared)
+            scanned = any(rule is not None and rule.scan for rule in declared) or bool(
+                undeclared and self.policy.undeclared in ("classify", "scan")
+            )
+            if undeclared and self.policy.undeclared == "classify":
+                notes.append(
+                    f"{undeclared} undeclared column(s) may have been classified as an fpe "
+                    "type: pass the release report (--report) to reverse them"
+                )
+        if scanned:
+            notes.append("fpe inside free text is not reversed (the policy's entities use fpe)")
+
+
+def _is_word(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "_")
 
 
 def _kind(path: Path, fmt: str | None) -> str:
@@ -388,8 +406,6 @@ def reidentify_file(
     output_format: str | None = None,
     encoding: str | None = None,
     report: Path | None = None,
-    text_field: str = "text",
-    analyzer: DesensAnalyzer | None = None,
 ) -> ReidentifyResult:
     """Reverse a released file into ``output`` (written atomically).
 
@@ -402,58 +418,58 @@ def reidentify_file(
             ``text``); by extension when None.
         output_format: for tables, the output format (by extension when None).
         encoding: for CSV/TSV input, the encoding (detected when None).
-        report: the release report of a table (see :func:`read_release_report`).
-        text_field: JSONL: the field ``desens anonymize`` changed; free text
-            unless the policy or the report says otherwise.
-        analyzer: finds ``fpe`` spans in free text (built when needed).
+        report: the release report of ``input`` (see :func:`read_release_report`).
 
     Raises:
-        WrongKeyError: a token or value the key ring cannot decrypt; nothing
-            is written.
-        ConfigError: the report is not one, or not of this policy.
-        InputError: the input cannot be read, or a value of an ``fpe`` column
-            or span cannot be an ``fpe`` output (file, row and column named).
+        WrongKeyError: a token or value the key ring cannot decrypt, or a
+            report naming a key the ring does not hold; nothing is written.
+        ConfigError: the report is not one, or not of this file or policy.
+        InputError: the input cannot be read, or a value cannot be reversed
+            (file, row and column named).
     """
-    release = read_release_report(report, policy, keys) if report is not None else None
-    worker = Reidentifier(policy, keys, release, analyzer)
+    release = read_release_report(report, policy, keys, input) if report is not None else None
+    worker = Reidentifier(policy, keys, release)
     source = str(input)
     kind = _kind(input, fmt)
     if kind == "text":
+        worker.note_unreversed(None)
         with input.open("rb") as raw, atomic_output(output, newline="") as out:
-            for batch in chunked(read_lines(raw, source), BATCH_ROWS):
-                worker.result.rows += len(batch)
+            for line in read_lines(raw, source):
+                worker.result.rows += 1
                 try:
-                    texts = worker.texts([line.text for line in batch])
-                except _Unreversible as exc:
-                    raise BadRecordError(source, batch[exc.index].line, exc.reason) from None
-                out.writelines(text + "\n" for text in texts)
+                    out.write(worker.text(line.text) + "\n")
+                except WrongKeyError:
+                    raise
+                except InputError as exc:
+                    raise BadRecordError(source, line.line, str(exc)) from None
     elif kind == "jsonl":
-        if text_field not in worker.columns:
-            worker.columns[text_field] = Reversal(scan=True)
+        header: dict[str, None] = {}
         with input.open("rb") as raw, atomic_output(output, newline="") as out:
             for objs in chunked(_json_objects(raw, source), BATCH_ROWS):
                 worker.result.rows += len(objs)
                 for restored in _jsonl_batch(worker, objs, source):
+                    header.update(dict.fromkeys(restored))
                     out.write(json.dumps(restored, ensure_ascii=False) + "\n")
+        worker.note_unreversed(list(header) if release is not None else None)
+        # (a JSONL release without its report reads as anonymize output)
     else:
         with open_reader(input, kind, encoding) as reader:
-            header = reader.header
-            if release is None and worker.fpe_in_text and policy.undeclared == "classify":
-                worker.result.unplaced_columns = [h for h in header if h not in worker.columns]
+            columns = reader.header
+            worker.note_unreversed(columns)
             schema = getattr(reader, "arrow_schema", None)
             types = [f.type for f in schema] if schema is not None else None
-            with open_writer(output, header, output_format, types) as writer:
+            with open_writer(output, columns, output_format, types) as writer:
                 for rows in chunked(reader.rows(), BATCH_ROWS):
                     worker.result.rows += len(rows)
-                    columns = []
-                    for c, name in enumerate(header):
+                    cells: list[list[Any]] = []
+                    for c, name in enumerate(columns):
                         try:
-                            columns.append(worker.column(name, [row[1][c] for row in rows]))
+                            cells.append(worker.column(name, [row[1][c] for row in rows]))
                         except _Unreversible as exc:
                             raise BadRecordError(
                                 source, rows[exc.index][0], f"column {name!r}: {exc.reason}", c + 1
                             ) from None
-                    writer.write_rows([list(row) for row in zip(*columns, strict=True)])
+                    writer.write_rows([list(row) for row in zip(*cells, strict=True)])
     return worker.result
 
 
@@ -468,7 +484,13 @@ def _jsonl_batch(
             if isinstance(value, str):
                 cells.setdefault(key, []).append(n)
             else:
-                obj[key] = worker.nested(value)
+                try:
+                    obj[key] = worker.nested(value)
+                except WrongKeyError:
+                    raise
+                except InputError as exc:
+                    line = objs[n][0]
+                    raise BadRecordError(source, line, f"field {key!r}: {exc}") from None
     for key, rows in cells.items():
         try:
             values = worker.column(key, [restored[n][key] for n in rows])
@@ -487,7 +509,7 @@ def _json_objects(raw: Any, source: str) -> Iterator[tuple[int, dict[str, Any]]]
 
 
 class _Unreversible(InputError):
-    """A value that cannot be an ``fpe`` output, at ``index`` in its batch."""
+    """A value that cannot be reversed, at ``index`` in its batch."""
 
     def __init__(self, index: int, reason: str) -> None:
         super().__init__(reason)

@@ -5,7 +5,8 @@ Written as JSON next to every output (``OUTPUT.report.json`` unless
 hashes, counts, names and ids, never a value from the data and never a key:
 
 - input and output SHA-256, row counts in and out, the input encoding;
-- the policy's name, data class and digest, the key id, the tool version;
+- the policy's name, data class and digest, the key id and the key's public
+  fingerprint, the tool version;
 - per column: the action, where it was decided (declared / detected), the
   entity type and the operator;
 - entity counts (values transformed per entity type);
@@ -68,6 +69,10 @@ class ReleaseReport:
     output: dict[str, Any]
     policy: dict[str, str]
     key_id: str | None
+    #: The key's public fingerprint (``fp-`` and 8 hex digits; see
+    #: :meth:`desens.keys.MasterKey.fingerprint`): ``reidentify`` refuses
+    #: another key under the same id.
+    key_fingerprint: str | None
     columns: list[dict[str, Any]]
     entities: dict[str, int]
     suppressed: dict[str, int]
@@ -108,6 +113,7 @@ class ReleaseReport:
             output={"path": str(options.output), "rows": rows_out},
             policy={"name": policy.name, "data_class": policy.data_class, "digest": policy.digest},
             key_id=options.keys.default_id if options.keys is not None else None,
+            key_fingerprint=options.keys.get().fingerprint() if options.keys is not None else None,
             columns=[p.describe() for p in plans],
             entities=dict(sorted(totals.entities.items())),
             suppressed={

@@ -179,7 +179,8 @@ def test_reidentify_with_wrong_key_writes_nothing(
         "--keyring", other,
     )  # fmt: skip
     assert run.returncode == 2
-    assert "does not decrypt" in run.stderr and "key 'k1'" in run.stderr
+    # The release report beside the output names the key's fingerprint.
+    assert "is not the key the release used" in run.stderr and "key 'k1'" in run.stderr
     assert not back.exists()
     assert list(tmp_path.glob(".back.csv*")) == []
     assert_no_values(people, run.stderr)
@@ -212,31 +213,38 @@ def test_fpe_release_round_trips_through_reidentify_with_its_report(
     report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
     plans = {c["column"]: (c["action"], c["source"], c["operator"]) for c in report["columns"]}
     assert plans["手机"] == ("operator", "detected", "fpe")  # classified, not declared
-    assert plans["备注"] == ("scan", "declared", None)
+    assert report["key_fingerprint"] == KeyRing.load(keyring).get("k1").fingerprint()
     rows = read_csv(out)
     for row, original in zip(rows, people.rows, strict=True):
-        for column in ("身份证号", "手机"):
+        for column in ("身份证号", "手机", "备注"):  # the remark's contact number too
             assert row[column] != original[HEADER.index(column)]
-        assert row["备注"] != original[HEADER.index("备注")]  # the contact number changed
     back = tmp_path / "back.csv"
     args = ("reidentify", out, "--policy", policy, "-o", back, "--keyring", keyring)
     run = desens(*args)
     assert run.returncode == 0, run.stderr
     assert "release report" in run.stderr
     n = len(people.rows)
-    assert f"{n} token(s) and {3 * n} fpe value(s)" in run.stderr
-    assert [list(row.values()) for row in read_csv(back)] == people.rows
+    assert f"{n} token(s) and {2 * n} fpe value(s)" in run.stderr
+    assert "note: fpe inside free text is not reversed" in run.stderr
+    remark = HEADER.index("备注")
+    expected = [[*r[:remark], released["备注"], *r[remark + 1 :]] for r, released in zip(
+        people.rows, rows, strict=True
+    )]  # fmt: skip
+    assert [list(row.values()) for row in read_csv(back)] == expected
     assert_no_values(people, run.stderr)
     # Without the report, the classified phone column cannot be placed: it is
-    # left as released, and stderr says so.
+    # left as released, and stderr says so; another output's report is refused.
     (tmp_path / "out.csv.report.json").rename(tmp_path / "kept.json")
     run = desens(*args)
     assert run.returncode == 0, run.stderr
-    assert "pass --report" in run.stderr
+    assert "pass the release report (--report)" in run.stderr
     assert [row["手机"] for row in read_csv(back)] == [row["手机"] for row in rows]
     run = desens(*args, "--report", tmp_path / "kept.json")
     assert run.returncode == 0, run.stderr
-    assert [list(row.values()) for row in read_csv(back)] == people.rows
+    assert [list(row.values()) for row in read_csv(back)] == expected
+    run = desens("reidentify", back, "--policy", policy, "-o", tmp_path / "x.csv",
+                 "--keyring", keyring, "--report", tmp_path / "kept.json")  # fmt: skip
+    assert run.returncode == 2 and "is not the report of" in run.stderr
     run = desens(*args, "--report", tmp_path / "missing.json")
     assert run.returncode == 2 and "cannot read the release report" in run.stderr
 
