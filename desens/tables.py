@@ -39,6 +39,7 @@ __all__ = [
     "TableReader",
     "TableWriter",
     "detect_encoding",
+    "file_sha256",
     "format_of",
     "open_reader",
     "open_writer",
@@ -461,3 +462,12 @@ def open_writer(
     """Open a table for atomic writing; the format follows the extension unless given."""
     target = Path(path)
     return TableWriter(target, format_of(target, fmt), header, arrow_types)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as release reports give it (hex)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

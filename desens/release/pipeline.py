@@ -54,7 +54,7 @@ from desens.release.transform import (
     merge,
     subject_digest,
 )
-from desens.tables import format_of, open_reader, open_writer
+from desens.tables import file_sha256, format_of, open_reader, open_writer
 
 __all__ = ["KEYED_OPERATORS", "ReleaseOptions", "ResidualDataError", "release"]
 
@@ -181,7 +181,7 @@ def _source(options: ReleaseOptions, reader: Any) -> Iterator[_Source]:
     if reader.format not in TEXT_FORMATS:
         path = options.input
         yield _Source(
-            _chunks(reader.rows()), lambda: int(reader.bytes_read), None, lambda: _sha256(path)
+            _chunks(reader.rows()), lambda: int(reader.bytes_read), None, lambda: file_sha256(path)
         )
         return
     with options.input.open("rb") as binary:
@@ -198,14 +198,6 @@ def _source(options: ReleaseOptions, reader: Any) -> Iterator[_Source]:
                 yield chunk
 
         yield _Source(hashed(), binary.tell, codec, lambda: digest.hexdigest())
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_header(header: Sequence[str], source: str, residual: DesensAnalyzer) -> None:

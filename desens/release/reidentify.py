@@ -41,7 +41,6 @@ written atomically, so then nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -55,7 +54,7 @@ from desens.keys import KeyRing
 from desens.operators import DecryptParams, FpeParams, decrypt, fpe_decrypt
 from desens.policy import Policy
 from desens.records import chunked, parse_json_object, read_lines
-from desens.tables import format_of, open_reader, open_writer
+from desens.tables import file_sha256, format_of, open_reader, open_writer
 
 __all__ = [
     "TEXT_SUFFIXES",
@@ -135,15 +134,6 @@ def policy_reversals(policy: Policy, key_id: str | None = None) -> dict[str, Rev
         for header in rule.headers:
             out[header] = reversal
     return out
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as release reports give it."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_release_report(

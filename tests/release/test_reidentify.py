@@ -15,12 +15,8 @@ from desens.errors import BadRecordError, ConfigError, WrongKeyError
 from desens.keys import KeyRing, MasterKey
 from desens.operators import EncryptParams, FpeParams, encrypt, fpe_encrypt
 from desens.policy import parse_policy, read_policy
-from desens.release.reidentify import (
-    Reidentifier,
-    file_sha256,
-    read_release_report,
-    reidentify_file,
-)
+from desens.release.reidentify import Reidentifier, read_release_report, reidentify_file
+from desens.tables import file_sha256
 from recognizers.checksums import gb11643_check_char
 
 FIRST = "44070319850312201"
