@@ -31,10 +31,12 @@ once its transaction has committed.
 Every refusal raises :class:`~desens.consent.errors.AccessDenied` with the
 same message; its reason is only written to the audit log, so a recipient
 cannot tell an unknown token from a withdrawn consent or a subject that does
-not exist. A decision that fails with an error instead (a stored record that
-does not open, say) releases nothing and takes no use; it is audited as a
-refusal with the reason ``internal_error`` in a transaction of its own, and
-its error is raised (the API answers 500).
+not exist. A decision whose checks passed but whose body fails (a stored
+record that does not open, an operator that cannot desensitize a stored
+value) releases nothing and takes no use; it is audited as a refusal with
+the reason ``internal_error`` in the same transaction, and its error is
+raised (the API answers 500). A database error is no decision: nothing is
+audited, as nothing was decided.
 
 Released fields are always within the consented fields and the requested
 ones; every other field is desensitized by the dataset's policy.
@@ -62,6 +64,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from desens.consent import audit
 from desens.consent.crypto import ConsentKeys
@@ -395,8 +398,6 @@ class _Job:
     def reset(self) -> None:
         """Forget an outcome (its transaction rolled back)."""
         self.grant: _Grant | None = None
-        #: The consent's checks passed, the body not necessarily (see _record_error).
-        self.checked: _Grant | None = None
         self.result: Any = None
         self.released: list[str] = []
         self.denied: _Denied | None = None
@@ -439,10 +440,22 @@ def _prepare(conn: Connection, job: _Job, found: _Found | None, now: dt.datetime
     job.now = now
     try:
         grant = _check(conn, job.store, job.recipient, found, job.mode, now)
-        job.checked = grant
+    except _Denied as denied:
+        _refuse(job, denied)
+        return None
+    try:
         job.result, job.released = job.body(conn, grant)
     except _Denied as denied:
         _refuse(job, denied)
+        return None
+    except SQLAlchemyError:
+        raise  # the database: the group's transaction, not this decision
+    except Exception as exc:
+        # The body failed: a stored record that does not open, say. The
+        # decision is audited as a refusal in the group's transaction, takes
+        # no use, releases nothing, and its caller gets the error.
+        _refuse(job, _Denied("internal_error", grant.consent))
+        job.error = exc
         return None
     return grant
 
@@ -577,9 +590,10 @@ def _decide_group(jobs: list[_Job]) -> None:
     If a decision of several meets a suspension or objection after the head
     was locked, or anything fails before the commit, the transaction rolls
     back and each decision is taken again alone; an error of a lone decision
-    is audited (:func:`_record_error`) and raised. A failed commit is raised
-    for every decision of the group and none is taken again: its outcome is
-    unknown (it may have committed).
+    is raised. A failed commit is raised for every decision of the group and
+    none is taken again: its outcome is unknown (it may have committed). A
+    decision whose body fails (not the database) is audited as a refusal
+    in the group's transaction and answered with its error (:func:`_prepare`).
     """
     store = jobs[0].store
     committing = False
@@ -635,35 +649,10 @@ def _decide_group(jobs: list[_Job]) -> None:
         job.reset()
         job.denied = denied
         _decide_group([job])  # records the refusal alone
-    except Exception as exc:
-        if committing:
-            raise
-        if len(jobs) > 1:
-            _decide_alone(jobs)
-            return
-        _record_error(jobs[0], exc)
-
-
-def _record_error(job: _Job, exc: Exception) -> None:
-    """Audit a lone decision that failed before its commit, then raise its error.
-
-    It released nothing and took no use (its transaction rolled back); the
-    audit still shows that it was asked: a refusal with the reason
-    ``internal_error``, under the consent when its checks had passed. If
-    that entry cannot be written either (the database is down), or the
-    failing decision was already the record of a refusal, the error is
-    raised without it.
-    """
-    if job.denied is not None:
-        raise exc
-    checked = job.checked
-    job.reset()
-    job.denied = _Denied("internal_error", checked.consent if checked is not None else None)
-    try:
-        _decide_group([job])
     except Exception:
-        raise exc from None
-    raise exc
+        if len(jobs) == 1 or committing:
+            raise
+        _decide_alone(jobs)
 
 
 def _decide_alone(jobs: list[_Job]) -> None:

@@ -302,6 +302,43 @@ def test_audit_write_failure_is_503_and_releases_nothing(
     assert world.records[world.subjects[0]]["姓名"] not in r.text
 
 
+def test_a_record_that_does_not_open_is_500_and_audited(client: TestClient, world: World) -> None:
+    from sqlalchemy import text
+
+    subject = world.subjects[1]
+    given = give(client, world, subject, mode="verify", items=[{"field": "手机号"}])
+    with world.store.engine.begin() as conn:
+        rows = conn.execute(text("SELECT subject_ref, sealed FROM records ORDER BY id")).all()
+        broken = conn.execute(
+            text("SELECT subject_ref FROM consents WHERE id = :id"), {"id": given["consent"]["id"]}
+        ).scalar()
+        other = next(r.sealed for r in rows if r.subject_ref != broken)
+        conn.execute(
+            text("UPDATE records SET sealed = :s WHERE subject_ref = :ref"),
+            {"s": other, "ref": broken},
+        )
+    r = client.post(
+        "/access/verify",
+        json={"token": given["token"], "field": "手机号", "value": phone(1)},
+        headers=as_(world, "recipient"),
+    )
+    assert (r.status_code, r.json()["error"]) == (500, "internal")
+    assert phone(1) not in r.text and subject not in r.text
+    r = client.post(
+        f"/portal/consents/{given['consent']['id']}/view",
+        json={"subject_id": subject},
+        headers=as_(world, "portal"),
+    )
+    assert (r.json()["uses"], r.json()["mismatches"]) == (0, 0)
+    history = "/portal/subjects/access-history"
+    r = client.post(history, json={"subject_id": subject}, headers=as_(world, "portal"))
+    assert r.status_code == 200, r.text
+    events = [(e["action"], e["decision"]) for e in r.json()]
+    assert events[0] == ("access.verify", "denied")
+    with world.store.reading() as s:
+        assert verify_chain(s, world.store.keys.public_key).ok
+
+
 def test_openapi_documents_every_error_with_examples(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     ops = [(p, m, op) for p, item in schema["paths"].items() for m, op in item.items()]

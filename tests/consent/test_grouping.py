@@ -243,6 +243,22 @@ def test_an_error_in_a_group_fails_that_decision_alone_and_is_audited(world: Wor
         assert verify_chain(s, world.store.keys.public_key).ok
 
 
+def test_a_database_error_in_a_body_is_no_decision(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    _, token = world.give(world.subjects[0])
+
+    def down(grant):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(access_module, "_records", down)
+    before = _count(world)
+    job = access_module._query_job(world.store, world.recipient, token, None)
+    with pytest.raises(OperationalError):
+        access_module._decide_group([job])
+    assert _count(world) == before  # nothing was decided, so nothing is audited
+
+
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
 def test_a_group_that_meets_an_objection_is_decided_again_one_by_one(  # type: ignore[no-untyped-def]
     world: World, monkeypatch
