@@ -1,13 +1,14 @@
 """``desens reidentify``: restore released data with the key it was released with.
 
 Reverses ``encrypt`` tokens (``enc:<key id>:...``) in any cell, JSONL string
-or line of text, and ``fpe`` in whole columns: those the policy declares
-with it and, with the release report, those the release classified as an
+or line of text, and, with the release report, ``fpe`` in whole columns:
+those the policy declares with it and those the release classified as an
 ``fpe`` type (see :mod:`desens.release.reidentify`; ``fpe`` inside free text
-is not reversed, and stderr says when the policy may have put some there).
-The report is ``INPUT.report.json`` when it exists, or ``--report``; it must
-be the report of INPUT and of the policy, and its key must be in the ring.
-Prints which key id(s) it used. A wrong or missing key is an error (exit
+is not reversed). The report is ``INPUT.report.json`` when it exists, or
+``--report``; it must be the report of INPUT and of the policy, and the
+ring's keys must have the fingerprints it names. ``--no-report`` reverses
+tokens only. Prints which key id(s) it used, and notes (counts, no values)
+on what may be left as released. A wrong or missing key is an error (exit
 status 2) and nothing is written. The output is personal data again: keep it
 where the original is kept.
 """
@@ -44,9 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="input format (default: by extension; .txt is text)",
     )
     p.add_argument("--encoding", help="CSV/TSV input encoding (default: detected)")
-    p.add_argument(
+    reports = p.add_mutually_exclusive_group()
+    reports.add_argument(
         "--report",
-        help="the release report of a table (default: INPUT.report.json, when it exists)",
+        help="the release report of INPUT (default: INPUT.report.json, when it exists)",
+    )
+    reports.add_argument(
+        "--no-report",
+        action="store_true",
+        help="use no release report: encrypt tokens only, no fpe",
     )
     add_keyring_argument(p)
     p.set_defaults(run=run)
@@ -66,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             "or set DESENS_KEYRING (or DESENS_KEY)"
         )
     fmt = args.format
-    report = Path(args.report) if args.report else _beside(source)
+    report = None if args.no_report else Path(args.report) if args.report else _beside(source)
     if report is not None and not report.is_file():
         raise ConfigError(f"cannot read the release report {report}: no such file")
     result = reidentify_file(

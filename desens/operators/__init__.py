@@ -61,6 +61,7 @@ from desens.operators.encrypt import (
     EncryptOperator,
     EncryptParams,
     decrypt,
+    decrypt_run,
     encrypt,
 )
 from desens.operators.fpe import (
@@ -130,6 +131,7 @@ __all__ = [
     "build_operator",
     "date_shift",
     "decrypt",
+    "decrypt_run",
     "encrypt",
     "fpe_decrypt",
     "fpe_encrypt",

@@ -44,8 +44,12 @@ __all__ = [
     "EncryptOperator",
     "EncryptParams",
     "decrypt",
+    "decrypt_run",
     "encrypt",
 ]
+
+#: SIV's tag; a token of a non-empty value holds at least one byte more.
+_TAG_BYTES = 16
 
 _PREFIX_RULE = r"[A-Za-z][A-Za-z0-9_]{0,15}"
 _TOKEN = re.compile(
@@ -119,6 +123,44 @@ def decrypt(token: str, params: DecryptParams, keys: KeyRing) -> str:
             "this token: the ring holds a different key under that id, or the token was altered"
         ) from None
     return plain.decode("utf-8")
+
+
+def decrypt_run(run: str, key_id: str, keys: KeyRing) -> tuple[str, int] | None:
+    """Decrypt the token body at the start of ``run``, which may run on into other text.
+
+    In free text a token can be followed directly by ASCII letters, digits,
+    ``-`` or ``_`` (a masked phone, another token's prefix), so where its
+    base64 body ends is not visible. AES-SIV authenticates: only the body's
+    own length decrypts (any other with probability 2^-128). ``run`` is
+    decoded once; the whole run is tried first, then every shorter length
+    from the shortest token up, each one AES-SIV attempt.
+
+    Args:
+        run: base64url text starting with a token body.
+        key_id: the token's key id.
+        keys: the key ring (it must hold ``key_id``).
+
+    Returns:
+        The value and the body's length in ``run``; None when no length
+        decrypts (another key, or not a token).
+
+    Raises:
+        WrongKeyError: If the ring has no key with ``key_id``.
+    """
+    siv = AESSIV(keys.derive("siv", key_id).material)
+    usable = len(run) - (1 if len(run) % 4 == 1 else 0)  # one char holds no whole byte
+    try:
+        sealed = base64.urlsafe_b64decode(run[:usable] + "=" * (-usable % 4))
+    except (binascii.Error, ValueError):
+        return None
+    whole = len(sealed) if usable == len(run) else None
+    for n in ([whole] if whole else []) + list(range(_TAG_BYTES + 1, len(sealed) + 1)):
+        try:
+            plain = siv.decrypt(sealed[:n], None)
+        except InvalidTag:
+            continue
+        return plain.decode("utf-8"), -(-4 * n // 3)  # ceil(4n/3): unpadded base64
+    return None
 
 
 class EncryptOperator(DesensOperator[EncryptParams]):

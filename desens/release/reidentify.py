@@ -6,37 +6,37 @@ Two operators can be reversed by whoever holds the key ring:
   are found and decrypted wherever they are: a whole cell, or a span inside
   free text or a JSONL string. Inside free text a token may run straight
   into the next one, or into ASCII letters and digits (``enc:k1:...138****5678``
-  after a name written next to a masked phone): when the whole run does not
-  decrypt, the longest prefix that does is the token (AES-SIV authenticates,
-  so only the token's own length decrypts), and the rest is text again,
-  where the next token may start.
-- ``fpe``: its outputs look like real identifiers and carry no key id, so they
-  are reversed only in whole columns known to hold them:
-
-  * the columns the policy declares with ``fpe`` (by header, or through the
-    declared entity's operator);
-  * with the release report (:func:`read_release_report`), also the columns
-    the release classified as a type whose operator is ``fpe``.
-
-  The report must be the one of the file being reversed (its
-  ``output_sha256``; the report of a failed run names no output), and of the
-  same policy (digest). It names the key of the release: its id, used for
-  ``fpe`` without a ``key_id`` parameter, and its fingerprint, so that
-  another key under the same id is an error instead of wrong output
-  (``fpe`` decrypts any value of the right shape).
+  after a name written next to a masked phone), and a prefix may come before
+  it (``tel:tel:k1:...``): the token is the length of the run that decrypts
+  (:func:`~desens.operators.encrypt.decrypt_run`; AES-SIV authenticates, so
+  only the token's own length does). A run that does not decrypt is an
+  error (wrong key), unless it starts inside an ASCII word, where plain text
+  such as ``xenc:a:b`` can stand: it is left as it is and counted.
+- ``fpe``: its outputs look like real identifiers, carry no key id, and
+  ``fpe`` decrypts any value of the right shape, so a wrong key or a column
+  that was never encrypted would give wrong values without an error. It is
+  reversed only with the release report (:func:`read_release_report`), in
+  whole columns: those the policy declares with ``fpe`` and those the
+  release classified as a type whose operator is ``fpe``. The report must be
+  the one of the file being reversed (its ``output_sha256``; the report of a
+  failed run names no output) and of the same policy (digest), and names the
+  fingerprint of every key the release used: another key under the same id
+  is an error. Its key id is used for ``fpe`` without a ``key_id``.
 
   ``fpe`` spans inside free text are not reversed: telling them apart from
   identifiers the release left alone would need the spans' positions, which
   no release records; re-detecting them is not exact (other operators
   change the text around a span, and a pseudonym need not be recognized as
-  its input was). The run's ``notes`` say when the policy may have put
-  ``fpe`` in free text, or in columns only the report can place.
+  its input was).
 
+The run's ``notes`` say, in counts, what may have been left as released.
 Inputs: CSV, TSV and Parquet (through :mod:`desens.tables`), JSONL (each line
 an object; every string, nested too, is searched for tokens; top-level fields
-are columns) and plain text (``.txt``: tokens only). A token the key ring
-cannot decrypt raises :class:`~desens.errors.WrongKeyError`; the output is
-written atomically, so then nothing is written.
+are columns) and plain text (``.txt``: tokens only). JSONL without a report
+may be ``desens anonymize`` output, whose other fields were never changed:
+tokens only. A token the key ring cannot decrypt raises
+:class:`~desens.errors.WrongKeyError`; the output is written atomically, so
+then nothing is written.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from typing import Any
 from desens.atomic import atomic_output
 from desens.errors import BadRecordError, ConfigError, InputError, WrongKeyError
 from desens.keys import KeyRing
-from desens.operators import DecryptParams, FpeParams, decrypt, fpe_decrypt
+from desens.operators import FpeParams, decrypt_run, fpe_decrypt
 from desens.policy import Policy
 from desens.records import chunked, parse_json_object, read_lines
 from desens.tables import file_sha256, format_of, open_reader, open_writer
@@ -106,6 +106,8 @@ class ReidentifyResult:
     tokens: int = 0
     fpe_values: int = 0
     key_ids: set[str] = field(default_factory=set)
+    #: Token-like runs inside ASCII words that did not decrypt (left as they are).
+    undecrypted: int = 0
     #: What may have been left as released, and why (no values).
     notes: list[str] = field(default_factory=list)
 
@@ -159,7 +161,9 @@ def read_release_report(
         digest = report["policy"]["digest"]
         name = report["policy"]["name"]
         key_id = report["key_id"]
-        fingerprint = report.get("key_fingerprint")
+        fingerprints = report.get("key_fingerprints") or {}
+        if not isinstance(fingerprints, dict):
+            raise TypeError
         output_sha256 = report["output_sha256"]
         columns = [
             (c["column"], c["action"], c["entity"], c["operator"]) for c in report["columns"]
@@ -181,14 +185,14 @@ def read_release_report(
     if released is not None and file_sha256(released) != output_sha256:
         raise ConfigError(
             f"{where} is not the report of {released}: the output it describes has another "
-            "SHA-256; pass the report written with this file (--report)"
+            "SHA-256 (was the file changed?); pass the report written with this file "
+            "(--report), or --no-report to reverse encrypt tokens only"
         )
-    if key_id is not None:
-        key = keys.get(key_id)  # WrongKeyError, naming the ring, when it lacks the key
-        if fingerprint is not None and key.fingerprint() != fingerprint:
+    for kid, fingerprint in fingerprints.items():
+        if kid in keys and keys.get(kid).fingerprint() != fingerprint:
             raise WrongKeyError(
-                f"key {key_id!r} of the key ring from {keys.source} is not the key the release "
-                f"used (fingerprint {fingerprint}, the ring's is {key.fingerprint()})"
+                f"key {kid!r} of the key ring from {keys.source} is not the key the release "
+                f"used (fingerprint {fingerprint}, the ring's is {keys.get(kid).fingerprint()})"
             )
     declared = policy_reversals(policy, key_id)
     out: dict[str, Reversal] = {}
@@ -203,6 +207,15 @@ def read_release_report(
                 )
         else:
             out[header] = Reversal()
+    # fpe decrypts any value of the right shape: its key must be pinned.
+    for kid in sorted({r.fpe.key_id or keys.default_id for r in out.values() if r.fpe}):
+        keys.get(kid)  # WrongKeyError, naming the ring, when it lacks the key
+        if kid not in fingerprints:
+            raise ConfigError(
+                f"{where} names no fingerprint for key {kid!r}, which its fpe columns need "
+                "(an older desens wrote it): release again, or pass --no-report to reverse "
+                "encrypt tokens only"
+            )
     scanned = tuple(header for header, action, _, _ in columns if action == "scan")
     return ReleaseInfo(key_id, out, scanned)
 
@@ -222,9 +235,8 @@ class Reidentifier:
         self.keys = keys
         self.release = release
         self.result = ReidentifyResult()
-        self.columns: dict[str, Reversal] = (
-            dict(release.columns) if release is not None else policy_reversals(policy)
-        )
+        # Without a report, no fpe: nothing would tell a wrong key.
+        self.columns: dict[str, Reversal] = dict(release.columns) if release is not None else {}
         specs = [*policy.entities.values(), policy.default]
         prefixes = {"enc"} | {
             str(s.params.get("prefix", "enc")) for s in specs if s.operator == "encrypt"
@@ -254,55 +266,65 @@ class Reidentifier:
     def text(self, value: str) -> str:
         """``value`` with every ``encrypt`` token decrypted.
 
-        A run that starts inside an ASCII word (``A0001enc:k1:...``, a code
-        written next to a name) is a token only if it decrypts; elsewhere a
-        run that does not decrypt is an error.
+        A run that does not decrypt may hold a token further in (``tel:tel:k1:...``,
+        a prefix written before a token): the search goes on inside it. If
+        none decrypts, the run is an error, unless it starts inside an ASCII
+        word (``A0001enc:k1:...``, a code written next to a name could hold
+        one; plain text such as ``xenc:a:b`` too): then it is left as it is
+        and counted (``ReidentifyResult.undecrypted``).
         """
         pieces: list[str] = []
-        pos = 0
+        pos = at = 0
         after_token = -1  # where the last token ended: a token may follow it directly
-        while (match := self._token.search(value, pos)) is not None:
+        failed: tuple[re.Match[str], Exception, bool] | None = None
+        while True:
+            match = self._token.search(value, at)
+            if failed is not None and (match is None or match.start() >= failed[0].end()):
+                self._failed(*failed)
+                failed = None
+            if match is None:
+                break
             start = match.start()
-            in_word = start > 0 and start != after_token and _is_word(value[start - 1])
-            found = self._decrypt(match, strict=not in_word)
-            if found is None:
-                pieces.append(value[pos : start + 1])
-                pos = start + 1
+            found = self._decrypt(match)
+            if isinstance(found, Exception):
+                in_word = start > 0 and start != after_token and _is_word(value[start - 1])
+                failed = failed or (match, found, not in_word)
+                at = start + 1
                 continue
+            failed = None  # a token inside the run: the run's start was text
             plain, end = found
             pieces.append(value[pos:start])
             pieces.append(plain)
-            pos = after_token = end
+            pos = at = after_token = end
         pieces.append(value[pos:])
         return "".join(pieces)
 
-    def _decrypt(self, match: re.Match[str], strict: bool = True) -> tuple[str, int] | None:
-        """The plain text of the token at ``match`` and where the token ends.
-
-        None when nothing decrypts and ``strict`` is false; else an error.
-        """
+    def _decrypt(self, match: re.Match[str]) -> tuple[str, int] | Exception:
+        """The token at ``match``: its value and where it ends, or why it does not decrypt."""
         key_id = match["key_id"]
         if key_id not in self.keys:
-            if not strict:
-                return None
-            self.keys.get(key_id)  # WrongKeyError: the ring lacks the key, no length will do
-        params = DecryptParams(prefix=match["prefix"])
-        errors: list[Exception] = []
-        for end in range(match.end(), match.start("body") + _MIN_BODY - 1, -1):
             try:
-                plain = decrypt(match.string[match.start() : end], params, self.keys)
-            except (WrongKeyError, InputError) as exc:  # wrong key, or not this length
-                errors.append(exc)
-                continue
-            self.result.tokens += 1
-            self.result.key_ids.add(key_id)
-            return plain, end
-        if not strict:
-            return None
-        # No length decrypts: the key is not the token's (or the token was
-        # altered), unless no length was even valid base64.
-        wrong = [e for e in errors if isinstance(e, WrongKeyError)]
-        raise (wrong or errors or [InputError("decrypt: the token is too short")])[0]
+                self.keys.get(key_id)
+            except WrongKeyError as exc:
+                return exc
+        opened = decrypt_run(match["body"], key_id, self.keys)
+        if opened is None and len(match["body"]) < _MIN_BODY:
+            return InputError("a token's ciphertext is too short to be one encrypt wrote")
+        if opened is None:
+            return WrongKeyError(
+                f"decrypt: key {key_id!r} of the key ring from {self.keys.source} does not "
+                "decrypt a token: the ring holds a different key under that id, or the token "
+                "was altered"
+            )
+        plain, length = opened
+        self.result.tokens += 1
+        self.result.key_ids.add(key_id)
+        return plain, match.start("body") + length
+
+    def _failed(self, match: re.Match[str], error: Exception, strict: bool) -> None:
+        if strict:
+            raise error
+        self.result.undecrypted += 1
 
     def column(self, column: str, values: Sequence[Any]) -> list[Any]:
         """A column's cells of a batch of rows, reversed as the column says.
@@ -347,32 +369,36 @@ class Reidentifier:
             return {k: self.nested(v) for k, v in value.items()}
         return value
 
-    def note_unreversed(self, header: Sequence[str] | None) -> None:
-        """Say what may hold ``fpe`` output that this run leaves as released.
+    def note_unreversed(self, header: Sequence[str] | None, free_text: bool) -> None:
+        """Say what this run may have left as released (counts, never values).
 
         Args:
-            header: a table's columns; None for text, and for JSONL without
-                a report (``desens anonymize`` output: free text).
+            header: a table's columns or the JSONL fields; None for text.
+            free_text: the input may be ``desens anonymize`` output (text, or
+                JSONL without a report).
         """
-        if not self.fpe_in_text:
-            return
         notes = self.result.notes
-        if header is None:
-            scanned = True
-        elif self.release is not None:
-            scanned = any(h in self.release.scanned for h in header)
-        else:
-            declared = [self.policy.column(h) for h in header]
-            undeclared = sum(rule is None for rule in declared)
-            scanned = any(rule is not None and rule.scan for rule in declared) or bool(
-                undeclared and self.policy.undeclared in ("classify", "scan")
+        if self.result.undecrypted:
+            notes.append(
+                f"{self.result.undecrypted} token-like run(s) inside words did not decrypt and "
+                "were left as they are; if they are tokens, this is not the release's key ring"
             )
-            if undeclared and self.policy.undeclared == "classify":
-                notes.append(
-                    f"{undeclared} undeclared column(s) may have been classified as an fpe "
-                    "type: pass the release report (--report) to reverse them"
-                )
-        if scanned:
+        policy = self.policy
+        in_text = any(s.operator == "fpe" for s in (*policy.entities.values(), policy.default))
+        in_columns = in_text or any(
+            (r.operator or (policy.operator_for(r.entity).operator if r.entity else None)) == "fpe"
+            for r in policy.columns
+        )
+        if self.release is None and in_columns and header is not None:
+            notes.append(
+                "fpe is reversed only with the release report, which pins the key: pass --report"
+            )
+        scanned = (
+            free_text
+            or self.release is None
+            or any(h in self.release.scanned for h in header or ())
+        )
+        if in_text and scanned:
             notes.append("fpe inside free text is not reversed (the policy's entities use fpe)")
 
 
@@ -422,7 +448,6 @@ def reidentify_file(
     source = str(input)
     kind = _kind(input, fmt)
     if kind == "text":
-        worker.note_unreversed(None)
         with input.open("rb") as raw, atomic_output(output, newline="") as out:
             for line in read_lines(raw, source):
                 worker.result.rows += 1
@@ -432,6 +457,7 @@ def reidentify_file(
                     raise
                 except InputError as exc:
                     raise BadRecordError(source, line.line, str(exc)) from None
+        worker.note_unreversed(None, free_text=True)
     elif kind == "jsonl":
         header: dict[str, None] = {}
         with input.open("rb") as raw, atomic_output(output, newline="") as out:
@@ -440,12 +466,11 @@ def reidentify_file(
                 for restored in _jsonl_batch(worker, objs, source):
                     header.update(dict.fromkeys(restored))
                     out.write(json.dumps(restored, ensure_ascii=False) + "\n")
-        worker.note_unreversed(list(header) if release is not None else None)
-        # (a JSONL release without its report reads as anonymize output)
+        # Without a report, JSONL may be anonymize output: free text.
+        worker.note_unreversed(list(header), free_text=release is None)
     else:
         with open_reader(input, kind, encoding) as reader:
             columns = reader.header
-            worker.note_unreversed(columns)
             schema = getattr(reader, "arrow_schema", None)
             types = [f.type for f in schema] if schema is not None else None
             with open_writer(output, columns, output_format, types) as writer:
@@ -460,6 +485,7 @@ def reidentify_file(
                                 source, rows[exc.index][0], f"column {name!r}: {exc.reason}", c + 1
                             ) from None
                     writer.write_rows([list(row) for row in zip(*cells, strict=True)])
+        worker.note_unreversed(columns, free_text=False)
     return worker.result
 
 

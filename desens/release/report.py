@@ -5,8 +5,8 @@ Written as JSON next to every output (``OUTPUT.report.json`` unless
 hashes, counts, names and ids, never a value from the data and never a key:
 
 - input and output SHA-256, row counts in and out, the input encoding;
-- the policy's name, data class and digest, the key id and the key's public
-  fingerprint, the tool version;
+- the policy's name, data class and digest, the key id, the public
+  fingerprints of the keys used, the tool version;
 - per column: the action, where it was decided (declared / detected), the
   entity type and the operator;
 - entity counts (values transformed per entity type);
@@ -69,10 +69,11 @@ class ReleaseReport:
     output: dict[str, Any]
     policy: dict[str, str]
     key_id: str | None
-    #: The key's public fingerprint (``fp-`` and 8 hex digits; see
-    #: :meth:`desens.keys.MasterKey.fingerprint`): ``reidentify`` refuses
-    #: another key under the same id.
-    key_fingerprint: str | None
+    #: Public fingerprints (``fp-`` and 8 hex digits; see
+    #: :meth:`desens.keys.MasterKey.fingerprint`) of the default key and of
+    #: every key id the policy names: ``reidentify`` refuses another key
+    #: under the same id.
+    key_fingerprints: dict[str, str]
     columns: list[dict[str, Any]]
     entities: dict[str, int]
     suppressed: dict[str, int]
@@ -113,7 +114,7 @@ class ReleaseReport:
             output={"path": str(options.output), "rows": rows_out},
             policy={"name": policy.name, "data_class": policy.data_class, "digest": policy.digest},
             key_id=options.keys.default_id if options.keys is not None else None,
-            key_fingerprint=options.keys.get().fingerprint() if options.keys is not None else None,
+            key_fingerprints=_fingerprints(options),
             columns=[p.describe() for p in plans],
             entities=dict(sorted(totals.entities.items())),
             suppressed={
@@ -173,3 +174,15 @@ class ReleaseReport:
             else f"residual scan: FAILED ({self.leak_summary()})"
         )
         return "\n".join(lines)
+
+
+def _fingerprints(options: ReleaseOptions) -> dict[str, str]:
+    """Fingerprints of the ring's default key and of every key id the policy names."""
+    keys = options.keys
+    if keys is None:
+        return {}
+    policy = options.policy
+    params = [s.params for s in (*policy.entities.values(), policy.default)]
+    params += [r.params for r in policy.columns]
+    named = {str(p["key_id"]) for p in params if p.get("key_id")}
+    return {k: keys.get(k).fingerprint() for k in sorted({keys.default_id} | named) if k in keys}

@@ -213,7 +213,7 @@ def test_fpe_release_round_trips_through_reidentify_with_its_report(
     report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
     plans = {c["column"]: (c["action"], c["source"], c["operator"]) for c in report["columns"]}
     assert plans["手机"] == ("operator", "detected", "fpe")  # classified, not declared
-    assert report["key_fingerprint"] == KeyRing.load(keyring).get("k1").fingerprint()
+    assert report["key_fingerprints"] == {"k1": KeyRing.load(keyring).get("k1").fingerprint()}
     rows = read_csv(out)
     for row, original in zip(rows, people.rows, strict=True):
         for column in ("身份证号", "手机", "备注"):  # the remark's contact number too
@@ -232,19 +232,28 @@ def test_fpe_release_round_trips_through_reidentify_with_its_report(
     )]  # fmt: skip
     assert [list(row.values()) for row in read_csv(back)] == expected
     assert_no_values(people, run.stderr)
-    # Without the report, the classified phone column cannot be placed: it is
-    # left as released, and stderr says so; another output's report is refused.
+    # Without the report only tokens are reversed, and stderr says so;
+    # another output's report is refused.
     (tmp_path / "out.csv.report.json").rename(tmp_path / "kept.json")
     run = desens(*args)
     assert run.returncode == 0, run.stderr
-    assert "pass the release report (--report)" in run.stderr
-    assert [row["手机"] for row in read_csv(back)] == [row["手机"] for row in rows]
+    assert "fpe is reversed only with the release report" in run.stderr
+    assert [list(r.values()) for r in read_csv(back)] == [
+        [*original[:2], *list(row.values())[2:4], *original[4:7], row["备注"]]
+        for original, row in zip(people.rows, rows, strict=True)
+    ]
+    tokens_only = read_csv(back)
     run = desens(*args, "--report", tmp_path / "kept.json")
     assert run.returncode == 0, run.stderr
     assert [list(row.values()) for row in read_csv(back)] == expected
+    (tmp_path / "kept.json").rename(tmp_path / "out.csv.report.json")
+    run = desens(*args, "--no-report")
+    assert run.returncode == 0, run.stderr
+    assert read_csv(back) == tokens_only
     run = desens("reidentify", back, "--policy", policy, "-o", tmp_path / "x.csv",
-                 "--keyring", keyring, "--report", tmp_path / "kept.json")  # fmt: skip
+                 "--keyring", keyring, "--report", tmp_path / "out.csv.report.json")  # fmt: skip
     assert run.returncode == 2 and "is not the report of" in run.stderr
+    assert "--no-report" in run.stderr
     run = desens(*args, "--report", tmp_path / "missing.json")
     assert run.returncode == 2 and "cannot read the release report" in run.stderr
 

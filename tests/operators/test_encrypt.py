@@ -11,7 +11,7 @@ from strategies import OTHER_RING, RING, TWO_KEY_RING, valid_ids
 
 from desens.errors import InputError, WrongKeyError
 from desens.keys import KeyRing, MasterKey
-from desens.operators import DecryptParams, EncryptParams, decrypt, encrypt
+from desens.operators import DecryptParams, EncryptParams, decrypt, decrypt_run, encrypt
 
 TOKEN = re.compile(r"enc:k1:[A-Za-z0-9_-]+")
 
@@ -84,3 +84,10 @@ def test_malformed_tokens_are_input_errors(text: str) -> None:
 def test_key_rings_with_the_same_material_interoperate() -> None:
     twin = KeyRing([MasterKey("k1", bytes(range(32)))])
     assert decrypt(encrypt("张三", EncryptParams(), RING), DecryptParams(), twin) == "张三"
+
+
+@given(value=st.text(min_size=1, max_size=40), after=st.text("AZaz09_-", max_size=40))
+def test_decrypt_run_finds_the_body_whatever_follows(value: str, after: str) -> None:
+    body = encrypt(value, EncryptParams(), RING).split(":", 2)[2]
+    assert decrypt_run(body + after, "k1", RING) == (value, len(body))
+    assert decrypt_run(body + after, "k1", OTHER_RING) is None

@@ -14,7 +14,7 @@ from desens.anonymizer import TextAnonymizer
 from desens.errors import BadRecordError, ConfigError, WrongKeyError
 from desens.keys import KeyRing, MasterKey
 from desens.operators import EncryptParams, FpeParams, encrypt, fpe_encrypt
-from desens.policy import parse_policy, read_policy
+from desens.policy import Policy, parse_policy, read_policy
 from desens.release.reidentify import Reidentifier, read_release_report, reidentify_file
 from desens.tables import file_sha256
 from recognizers.checksums import gb11643_check_char
@@ -72,10 +72,44 @@ def test_wrong_key_is_an_error(ring: KeyRing) -> None:
         Reidentifier(read_policy("share"), KeyRing.generate("k1")).text(token)
 
 
+def _report(digest: str, key: str | None, columns: list[dict[str, object]], **more: object) -> str:
+    body = {
+        "policy": {"name": "by-report", "digest": digest},
+        "key_id": key,
+        "output_sha256": "0" * 64,
+        "columns": columns,
+    }
+    return json.dumps({**body, **more})
+
+
+def _col(name: str, action: str, entity: str | None = None, operator: str | None = None):
+    return {"column": name, "action": action, "entity": entity, "operator": operator}
+
+
+def report_beside(released: Path, policy: Policy, ring: KeyRing, columns: list[dict]) -> Path:
+    """The report a release of ``released`` under ``policy`` and ``ring`` would write."""
+    report = released.with_name(released.name + ".report.json")
+    fingerprints = {k: ring.get(k).fingerprint() for k in ring.ids}
+    report.write_text(
+        _report(
+            policy.digest, ring.default_id, columns,
+            policy={"name": policy.name, "digest": policy.digest},
+            output_sha256=file_sha256(released), key_fingerprints=fingerprints,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    return report
+
+
+FPE_COLUMNS = [
+    {"column": "身份证号", "action": "operator", "entity": "CN_RESIDENT_ID", "operator": "fpe"},
+    {"column": "手机", "action": "operator", "entity": "PHONE_NUMBER", "operator": "fpe"},
+    {"column": "备注", "action": "scan", "entity": None, "operator": None},
+]
+
+
 def test_fpe_columns_and_tokens_in_a_csv(ring: KeyRing, tmp_path: Path) -> None:
     policy = parse_policy(FPE_POLICY)
-    worker = Reidentifier(policy, ring)
-    assert set(worker.fpe_columns) == {"身份证号", "手机"}
     released = tmp_path / "r.csv"
     fake_id = fpe_encrypt(ID, FpeParams(), ring, "CN_RESIDENT_ID")
     fake_phone = fpe_encrypt(PHONE, FpeParams(keep_prefix=3), ring, "PHONE_NUMBER")
@@ -83,12 +117,18 @@ def test_fpe_columns_and_tokens_in_a_csv(ring: KeyRing, tmp_path: Path) -> None:
     token = encrypt(PHONE, EncryptParams(), ring)
     with released.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([["身份证号", "手机", "备注"], [fake_id, fake_phone, token]])
+    report = report_beside(released, policy, ring, FPE_COLUMNS)
     out = tmp_path / "o.csv"
-    result = reidentify_file(released, out, policy, ring)
+    result = reidentify_file(released, out, policy, ring, report=report)
     with out.open(encoding="utf-8", newline="") as fh:
         assert list(csv.reader(fh))[1] == [ID, PHONE, PHONE]
     assert (result.rows, result.tokens, result.fpe_values) == (1, 1, 2)
     assert result.key_ids == {"k7"}
+    # Without the report: tokens only, and a note says why.
+    result = reidentify_file(released, out, policy, ring)
+    with out.open(encoding="utf-8", newline="") as fh:
+        assert list(csv.reader(fh))[1] == [fake_id, fake_phone, PHONE]
+    assert result.notes[0].startswith("fpe is reversed only with the release report")
 
 
 def test_jsonl_nested_and_text(ring: KeyRing, tmp_path: Path) -> None:
@@ -138,9 +178,9 @@ def test_a_token_is_found_whatever_ascii_follows_it(
     # runs into the phone's token, or into masked or fpe digits.
     ring = KeyRing([MasterKey("k1", bytes(range(32)))])
     token = encrypt(plain, EncryptParams(), ring)
-    text = f"申请人{token}{token if twice else ''}{after}"
+    text = f"{before}{token}{token if twice else ''}{after}"
     worker = Reidentifier(read_policy("share"), ring)
-    assert worker.text(before + text) == f"{before}申请人{plain}{plain if twice else ''}{after}"
+    assert worker.text(text) == f"{before}{plain}{plain if twice else ''}{after}"
     assert worker.result.tokens == 1 + twice
 
 
@@ -151,6 +191,18 @@ def test_adjacent_tokens_from_anonymize_round_trip(analyzer, ring: KeyRing) -> N
     assert released[0].count("enc:k7:") == 2 and "enc:k7:" in released[1]
     worker = Reidentifier(policy, ring)
     assert [worker.text(t) for t in released] == texts
+
+
+def test_a_prefix_written_before_a_token_is_text(analyzer, ring: KeyRing) -> None:
+    policy = parse_policy(
+        "name: p\ndata_class: custom\nentities:\n"
+        "  PHONE_NUMBER: {operator: encrypt, params: {prefix: tel}}\n"
+        "  PERSON: {operator: encrypt}\ndefault: {operator: keep}\n"
+    )
+    texts = [f"联系方式 tel:{PHONE}", "王芳 enc:张伟"]
+    released = [t.text for t in TextAnonymizer(policy, analyzer, ring).anonymize_batch(texts)]
+    assert released[0].startswith("联系方式 tel:tel:k7:")
+    assert [Reidentifier(policy, ring).text(t) for t in released] == texts
 
 
 def test_a_token_that_no_length_decrypts_is_a_wrong_key(ring: KeyRing) -> None:
@@ -182,11 +234,13 @@ def test_an_fpe_cell_that_cannot_be_fpe_output_is_located(ring: KeyRing, tmp_pat
     src = tmp_path / "r.csv"
     fake = fpe_encrypt(ID, FpeParams(), ring, "CN_RESIDENT_ID")
     src.write_text(f"身份证号,手机\n{fake},\n{fake},1380\n", encoding="utf-8")
+    policy = parse_policy(FPE_POLICY)
+    report = report_beside(src, policy, ring, FPE_COLUMNS)
     with pytest.raises(BadRecordError) as info:
-        reidentify_file(src, tmp_path / "o.csv", parse_policy(FPE_POLICY), ring)
+        reidentify_file(src, tmp_path / "o.csv", policy, ring, report=report)
     assert (info.value.line, info.value.column) == (3, 2)
     assert "'手机'" in str(info.value) and "not an fpe output" in str(info.value)
-    assert list(tmp_path.iterdir()) == [src]
+    assert sorted(tmp_path.iterdir()) == [src, report]
 
 
 FPE_TEXT_POLICY = """\
@@ -198,23 +252,33 @@ default: {operator: keep}
 """
 
 
-def test_notes_say_where_fpe_may_be_left(ring: KeyRing, tmp_path: Path) -> None:
+def test_notes_say_what_may_be_left(ring: KeyRing, tmp_path: Path) -> None:
+    text_note = "fpe inside free text is not reversed (the policy's entities use fpe)"
     src = tmp_path / "r.txt"
     src.write_text("身份证440703198005284213\n", encoding="utf-8")
     result = reidentify_file(src, tmp_path / "o.txt", parse_policy(FPE_TEXT_POLICY), ring)
-    assert result.notes == ["fpe inside free text is not reversed (the policy's entities use fpe)"]
+    assert result.notes == [text_note]
     assert (tmp_path / "o.txt").read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
     assert reidentify_file(src, tmp_path / "o.txt", read_policy("share"), ring).notes == []
-    table = tmp_path / "r.csv"
-    table.write_text("身份证号,手机,备注\n,,\n", encoding="utf-8")
-    notes = reidentify_file(table, tmp_path / "o.csv", parse_policy(FPE_POLICY), ring).notes
-    assert notes == ["fpe inside free text is not reversed (the policy's entities use fpe)"]
-    declared = parse_policy(
-        FPE_TEXT_POLICY + "columns:\n  - {name: 身份证号, entity: CN_RESIDENT_ID}\n"
-    )
-    table.write_text("身份证号,联系电话\n,\n", encoding="utf-8")
-    notes = reidentify_file(table, tmp_path / "o.csv", declared, ring).notes
-    assert notes[0].startswith("1 undeclared column(s) may have been classified as an fpe type")
+    # JSONL without a report may be anonymize output: its fields were never fpe'd.
+    jsonl = tmp_path / "r.jsonl"
+    jsonl.write_text(json.dumps({"text": "无", "身份证号": ID}) + "\n", encoding="utf-8")
+    result = reidentify_file(jsonl, tmp_path / "o.jsonl", parse_policy(FPE_POLICY), ring)
+    assert json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))["身份证号"] == ID
+    assert result.notes == [
+        "fpe is reversed only with the release report, which pins the key: pass --report",
+        text_note,
+    ]
+    # Token-like runs inside words that do not decrypt are counted.
+    words = tmp_path / "w.txt"
+    token = encrypt("张伟", EncryptParams(), KeyRing.generate("k7"))
+    words.write_text(f"编号A0001{token}\n", encoding="utf-8")
+    result = reidentify_file(words, tmp_path / "o.txt", read_policy("share"), ring)
+    assert result.tokens == 0 and result.undecrypted == 1
+    assert result.notes == [
+        "1 token-like run(s) inside words did not decrypt and were left as they are; if they "
+        "are tokens, this is not the release's key ring"
+    ]
 
 
 # The release report ----------------------------------------------------------
@@ -234,20 +298,6 @@ columns:
 """
 
 
-def _report(digest: str, key: str | None, columns: list[dict[str, object]], **more: object) -> str:
-    body = {
-        "policy": {"name": "by-report", "digest": digest},
-        "key_id": key,
-        "output_sha256": "0" * 64,
-        "columns": columns,
-    }
-    return json.dumps({**body, **more})
-
-
-def _col(name: str, action: str, entity: str | None = None, operator: str | None = None):
-    return {"column": name, "action": action, "entity": entity, "operator": operator}
-
-
 def test_report_places_classified_fpe_columns_and_names_the_key(tmp_path: Path) -> None:
     # Released under k1; the ring has since gained k2 as its default.
     old = MasterKey("k1", bytes(range(32)))
@@ -261,33 +311,19 @@ def test_report_places_classified_fpe_columns_and_names_the_key(tmp_path: Path) 
         writer = csv.writer(fh)
         writer.writerow(["身份证号", "联系电话", "备注", "编号"])
         writer.writerow([fake_id, fake_phone, f"电话{fake_phone}", "A1"])
-    report = tmp_path / "r.csv.report.json"
     columns = [
         _col("身份证号", "operator", "CN_RESIDENT_ID", "fpe"),
         _col("联系电话", "operator", "PHONE_NUMBER", "fpe"),  # classified
         _col("备注", "scan"),
         _col("编号", "keep"),
     ]
-    report.write_text(
-        _report(
-            policy.digest, "k1", columns,
-            output_sha256=file_sha256(src), key_fingerprint=old.fingerprint(),
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
+    report = report_beside(src, policy, released_ring, columns)
     out = tmp_path / "o.csv"
     result = reidentify_file(src, out, policy, ring, report=report)
     with out.open(encoding="utf-8", newline="") as fh:
         assert list(csv.reader(fh))[1] == [ID, PHONE, f"电话{fake_phone}", "A1"]
     assert (result.fpe_values, result.key_ids) == (2, {"k1"})
     assert result.notes == ["fpe inside free text is not reversed (the policy's entities use fpe)"]
-    # Without the report: the classified column is unknown, and the ring's
-    # default key (k2) is not the release's.
-    result = reidentify_file(src, out, policy, ring)
-    with out.open(encoding="utf-8", newline="") as fh:
-        row = list(csv.reader(fh))[1]
-    assert row[1] == fake_phone and row[0] != ID
-    assert result.notes[0].startswith("2 undeclared column(s)")
 
 
 def test_a_report_is_refused_unless_it_is_this_files_policys_and_keys(
@@ -297,30 +333,33 @@ def test_a_report_is_refused_unless_it_is_this_files_policys_and_keys(
     released = tmp_path / "r.csv"
     released.write_text("备注\n无\n", encoding="utf-8")
     sha = file_sha256(released)
+    pinned = {"k7": ring.get("k7").fingerprint()}
     report = tmp_path / "r.report.json"
+    fpe_column = [_col("身份证号", "operator", "CN_RESIDENT_ID", "fpe")]
 
-    def refused(error: type[Exception], match: str, **fields: object) -> None:
-        report.write_text(_report(policy.digest, "k7", [], **fields), encoding="utf-8")
+    def refused(error: type[Exception], match: str, columns=(), **fields: object) -> None:
+        fields = {"output_sha256": sha, "key_fingerprints": pinned, **fields}
+        report.write_text(_report(policy.digest, "k7", list(columns), **fields), "utf-8")
         with pytest.raises(error, match=match):
             read_release_report(report, policy, ring, released)
 
     refused(ConfigError, "release used policy 'x'", policy={"name": "x", "digest": "0"})
     refused(ConfigError, "report of a failed release", output_sha256=None)
     refused(ConfigError, "not the report of", output_sha256="1" * 64)
-    refused(WrongKeyError, "'k9' is not in the key ring", output_sha256=sha, key_id="k9")
-    refused(
-        WrongKeyError, "not the key the release used", output_sha256=sha, key_fingerprint="fp-0"
-    )
+    refused(WrongKeyError, "not the key the release used", key_fingerprints={"k7": "fp-0"})
+    refused(WrongKeyError, "'k9' is not in the key ring", fpe_column, key_id="k9")
+    # An fpe column's key must be pinned by a fingerprint (older reports had none).
+    refused(ConfigError, "no fingerprint for key 'k7'", fpe_column, key_fingerprints={})
     for text in ("[]", "{", json.dumps({"policy": {}})):
         report.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError, match="is not a desens release report"):
             read_release_report(report, policy, ring)
     with pytest.raises(ConfigError, match="cannot read the release report"):
         read_release_report(tmp_path / "none.json", policy, ring)
-    fingerprint = ring.get().fingerprint()
     report.write_text(
-        _report(policy.digest, "k7", [_col("备注", "scan")], output_sha256=sha,
-                key_fingerprint=fingerprint),
+        _report(policy.digest, "k7", [_col("备注", "scan"), *fpe_column], output_sha256=sha,
+                key_fingerprints=pinned),
         encoding="utf-8",
     )  # fmt: skip
-    assert read_release_report(report, policy, ring, released).scanned == ("备注",)
+    info = read_release_report(report, policy, ring, released)
+    assert info.scanned == ("备注",) and info.columns["身份证号"].fpe is not None
