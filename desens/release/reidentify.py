@@ -226,8 +226,8 @@ class Reidentifier:
     Args:
         policy: the policy the data was released with.
         keys: the key ring it was released with.
-        release: the release report's reading; without it, columns are
-            known from the policy alone (see the module docstring).
+        release: the release report's reading; without it, ``encrypt``
+            tokens only (see the module docstring).
     """
 
     def __init__(self, policy: Policy, keys: KeyRing, release: ReleaseInfo | None = None) -> None:
@@ -245,19 +245,11 @@ class Reidentifier:
             str(r.params.get("prefix", "enc")) for r in policy.columns if r.operator == "encrypt"
         }
         alternatives = "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True))
-        # The body may run on into what follows (see _decrypt); a word
-        # character before a token is checked in text(): a token may follow
-        # another directly.
+        # The body may run on into what follows (see _decrypt); where a run
+        # starts inside a word is judged in text().
         self._token = re.compile(
             rf"(?P<prefix>{alternatives}):(?P<key_id>[A-Za-z0-9_.-]{{1,64}}):(?P<body>[A-Za-z0-9_-]+)"
         )
-        #: Whether the policy may have put ``fpe`` output inside free text.
-        self.fpe_in_text = any(s.operator == "fpe" for s in specs)
-
-    @property
-    def fpe_columns(self) -> dict[str, Reversal]:
-        """The columns whose cells were encrypted whole with ``fpe``."""
-        return {h: r for h, r in self.columns.items() if r.fpe is not None}
 
     def reversal(self, column: str) -> Reversal:
         """How ``column`` is reversed (tokens only when nothing more is known)."""
