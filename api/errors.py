@@ -11,7 +11,7 @@ ConflictError                            409     ``conflict``
 RuleError, BadRecordError                422     ``rule_violation``
 request validation                       422     ``invalid_request``
 AuditWriteError                          503     ``audit_unavailable``
-anything else                            500     ``internal``
+anything else (DecisionFailed too)       500     ``internal``
 =======================================  ======  ====================
 
 Bodies are :class:`ErrorBody`. Validation errors list where the problem is
@@ -197,8 +197,9 @@ def install_handlers(app: FastAPI) -> None:
         )
 
     async def internal(_request: Request, exc: Exception) -> JSONResponse:
-        # Type only: an exception's text may quote data.
-        log.error("internal error: %s", type(exc).__name__)
+        # Types only: an exception's text may quote data.
+        cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
+        log.error("internal error: %s%s", type(exc).__name__, cause)
         return JSONResponse(_body("internal", "internal error"), status_code=500)
 
     app.add_exception_handler(RequestValidationError, validation)

@@ -316,11 +316,16 @@ class BatchRequest(_In):
 
 
 class BatchRowOut(BaseModel):
-    """One subject's row: granted with its records, or denied without a reason."""
+    """One subject's row: granted with its records, denied without a reason, or failed.
+
+    ``error`` is true when the row's decision failed on the server after its
+    checks passed (audited; no use taken, nothing released): ask again later.
+    """
 
     index: int
     granted: bool
     result: QueryResponse | None = None
+    error: bool = False
 
 
 class BatchResponse(BaseModel):

@@ -88,6 +88,7 @@ def batch(body: BatchRequest, recipient: Recipient, store: Store) -> BatchRespon
                 )
                 if r.result is not None
                 else None,
+                error=r.error,
             )
             for r in rows
         ]

@@ -34,8 +34,9 @@ cannot tell an unknown token from a withdrawn consent or a subject that does
 not exist. A decision whose checks passed but whose body fails (a stored
 record that does not open, an operator that cannot desensitize a stored
 value) releases nothing and takes no use; it is audited as a refusal with
-the reason ``internal_error`` in the same transaction, and its error is
-raised (the API answers 500). A database error is no decision: nothing is
+the reason ``internal_error`` in the same transaction, and raises
+:class:`~desens.consent.errors.DecisionFailed` (its cause, the error; the API
+answers 500, a batch marks the row ``error``). A database error is no decision: nothing is
 audited, as nothing was decided.
 
 Released fields are always within the consented fields and the requested
@@ -68,7 +69,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desens.consent import audit
 from desens.consent.crypto import ConsentKeys
-from desens.consent.errors import AccessDenied
+from desens.consent.errors import AccessDenied, DecisionFailed
 from desens.consent.models import Base, Dataset, Principal, utcnow
 from desens.consent.subjects import normalize_subject
 from desens.consent.tokens import looks_like_token
@@ -102,11 +103,17 @@ class QueryResult:
 
 @dataclass
 class BatchRow:
-    """One row of a batch: granted with records, or denied (reason not given)."""
+    """One row of a batch: granted with records, denied (reason not given), or failed.
+
+    ``error`` marks a row whose decision failed after its checks passed
+    (:class:`~desens.consent.errors.DecisionFailed`: audited, no use taken,
+    nothing released); asking again later may succeed.
+    """
 
     index: int
     granted: bool
     result: QueryResult | None = None
+    error: bool = False
 
 
 class _Denied(Exception):
@@ -455,7 +462,9 @@ def _prepare(conn: Connection, job: _Job, found: _Found | None, now: dt.datetime
         # decision is audited as a refusal in the group's transaction, takes
         # no use, releases nothing, and its caller gets the error.
         _refuse(job, _Denied("internal_error", grant.consent))
-        job.error = exc
+        failed = DecisionFailed()
+        failed.__cause__ = exc
+        job.error = failed
         return None
     return grant
 
@@ -820,7 +829,9 @@ def batch(
     """Many subjects at once: each row is decided (and audited) under its own consent.
 
     Only batch-mode consents that an admin approved pass. A denied row
-    carries no records and no reason.
+    carries no records and no reason; a row whose decision failed after its
+    checks passed (a record that does not open) is marked ``error`` and the
+    other rows are still answered.
 
     Raises:
         AuditWriteError: If a row's decision could not be audited (after every
@@ -834,6 +845,8 @@ def batch(
             result = future.result()
         except AccessDenied:
             rows.append(BatchRow(index=index, granted=False))
+        except DecisionFailed:
+            rows.append(BatchRow(index=index, granted=False, error=True))
         except Exception as exc:
             failed = failed or exc
         else:

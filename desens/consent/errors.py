@@ -9,6 +9,7 @@
          ├─ ConflictError
          ├─ RuleError          (a consent that breaks a PIPL / minimum-authorization rule)
          ├─ AccessDenied       (every refused access: one message, the reason is audited)
+         ├─ DecisionFailed     (an access whose checks passed failed; audited, nothing released)
          └─ AuditError ─────── AuditWriteError, ChainBroken
 
 Messages never contain a subject id, a token, an API key or a record value.
@@ -26,6 +27,7 @@ __all__ = [
     "ChainBroken",
     "ConflictError",
     "ConsentError",
+    "DecisionFailed",
     "Forbidden",
     "NotAuthenticated",
     "NotFound",
@@ -71,6 +73,18 @@ class AccessDenied(ConsentError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__("access denied")
+
+
+class DecisionFailed(ConsentError):
+    """An access decision failed with an error after its checks passed.
+
+    A stored record that does not open, say (the error is the ``__cause__``).
+    The decision was audited as a refusal with the reason ``internal_error``;
+    it took no use and released nothing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("the access failed with an internal error; nothing was released")
 
 
 class AuditError(ConsentError):

@@ -247,7 +247,7 @@ def test_batch_requires_approval_through_the_api(client: TestClient, world: Worl
     assert created["consent"]["status"] == "pending_approval"
     rec = as_(world, "recipient")
     r = client.post("/access/batch", json={"tokens": [created["token"]]}, headers=rec)
-    assert r.json() == {"rows": [{"index": 0, "granted": False, "result": None}]}
+    assert r.json() == {"rows": [{"index": 0, "granted": False, "result": None, "error": False}]}
     r = client.post(
         f"/admin/consents/{created['consent']['id']}/approve", headers=as_(world, "admin")
     )

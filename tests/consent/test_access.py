@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from desens.consent import (
     AccessDenied,
@@ -255,6 +255,38 @@ def test_batch_needs_admin_approval_and_checks_each_row(world: World) -> None:
     assert count_entries(world) == before + 4  # one audit entry per row
     assert rows[0].result is not None and rows[0].result.records[0]["手机号"] == phone(0)
     assert all(r.result is None for r in rows[1:])
+
+
+def test_a_batch_row_that_fails_is_marked_and_the_others_answered(world: World) -> None:
+    given = [world.give(s, mode="batch") for s in world.subjects[:3]]
+    with world.store.transaction() as s:
+        for consent, _ in given:
+            approve_consent(s, world.admin, consent.id)
+    broken = given[1][0]
+    with world.store.engine.begin() as conn:
+        sealed = conn.execute(text("SELECT sealed FROM records ORDER BY id")).scalars().first()
+        conn.execute(
+            text("UPDATE records SET sealed = :s WHERE subject_ref = :ref"),
+            {"s": sealed, "ref": broken.subject_ref},
+        )
+    before = count_entries(world)
+    rows = batch(world.store, world.recipient, [t for _, t in given])
+    assert [(r.granted, r.error) for r in rows] == [(True, False), (False, True), (True, False)]
+    assert rows[1].result is None
+    assert rows[2].result is not None and rows[2].result.records[0]["手机号"] == phone(2)
+    assert count_entries(world) == before + 3
+    with world.store.reading() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.consent_id == broken.id, AuditEntry.action == "access.batch"
+            )
+        ).one()
+        assert (entry.decision, entry.reason, entry.fields_released) == (
+            "denied",
+            "internal_error",
+            [],
+        )
+        assert [s.get(Consent, c.id).uses for c, _ in given] == [1, 0, 1]  # type: ignore[union-attr]
 
 
 def test_store_keeps_only_the_token_hash(world: World) -> None:

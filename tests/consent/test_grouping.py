@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select, text
 
-from desens.consent import AccessDenied, object_to_dataset
+from desens.consent import AccessDenied, DecisionFailed, object_to_dataset
 from desens.consent import access as access_module
 from desens.consent.audit import verify_chain
 from desens.consent.grouping import GroupWriter
@@ -234,7 +234,8 @@ def test_an_error_in_a_group_fails_that_decision_alone_and_is_audited(world: Wor
         job.settle()
         outcomes.append(job.future.exception(timeout=0) or job.future.result(timeout=0))
     assert isinstance(outcomes[0], access_module.QueryResult)
-    assert isinstance(outcomes[1], WrongKeyError)
+    assert isinstance(outcomes[1], DecisionFailed)
+    assert isinstance(outcomes[1].__cause__, WrongKeyError)
     assert isinstance(outcomes[2], access_module.QueryResult)
     assert _count(world) == before + 3
     assert _count(world, decision="denied", reason="internal_error", consent_id=broken.id) == 1

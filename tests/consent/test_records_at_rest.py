@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import create_engine, func, select, text
 
 from api import create_app
-from desens.consent import AccessDenied, ConsentStore, query, verify
+from desens.consent import AccessDenied, ConsentStore, DecisionFailed, query, verify
 from desens.consent import db as db_module
 from desens.consent import store as store_module
 from desens.consent.crypto import ConsentKeys
@@ -87,9 +87,11 @@ def test_a_sealed_record_moved_to_another_subject_does_not_open(world: World) ->
         )
     with world.store.transaction() as s:
         seq = s.scalar(select(func.max(AuditEntry.seq)))
-    with pytest.raises(WrongKeyError) as info:
+    with pytest.raises(DecisionFailed) as info:
         query(world.store, world.recipient, token)
-    assert found_in(str(info.value), world) == [] and first not in str(info.value)
+    assert isinstance(info.value.__cause__, WrongKeyError)
+    message = f"{info.value} {info.value.__cause__}"
+    assert found_in(message, world) == [] and first not in message
     # The failed decision is audited (nothing released, no use taken).
     with world.store.transaction() as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.seq > seq)).all()
