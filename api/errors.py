@@ -25,11 +25,12 @@ be a value too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -196,12 +197,21 @@ def install_handlers(app: FastAPI) -> None:
             _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
-    async def internal(_request: Request, exc: Exception) -> JSONResponse:
-        # Types only: an exception's text may quote data.
-        cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
-        log.error("internal error: %s%s", type(exc).__name__, cause)
-        return JSONResponse(_body("internal", "internal error"), status_code=500)
+    async def internal(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Anything no handler above took becomes a 500 here, logged by type
+        # only: an exception's text may quote data. Caught in a middleware,
+        # not by an Exception handler, which Starlette's ServerErrorMiddleware
+        # re-raises after answering (the server would then log the traceback
+        # and every message of its chain).
+        try:
+            return await call_next(request)
+        except Exception as exc:
+            cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
+            log.error("internal error: %s%s", type(exc).__name__, cause)
+            return JSONResponse(_body("internal", "internal error"), status_code=500)
 
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, internal)
+    app.middleware("http")(internal)

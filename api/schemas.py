@@ -318,14 +318,14 @@ class BatchRequest(_In):
 class BatchRowOut(BaseModel):
     """One subject's row: granted with its records, denied without a reason, or failed.
 
-    ``error`` is true when the row's decision failed on the server after its
-    checks passed (audited; no use taken, nothing released): ask again later.
+    ``error`` is true when the row failed on the server (its records were
+    not released to you): ask again later.
     """
 
     index: int
     granted: bool
     result: QueryResponse | None = None
-    error: bool = False
+    error: bool = Field(default=False, description="the row failed on the server; ask again later")
 
 
 class BatchResponse(BaseModel):

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from desens.consent import audit
 from desens.consent.crypto import ConsentKeys
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchRow", "QueryResult", "batch", "query", "start_query", "start_verify", "verify"]
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 # A row of _CHECK (or any row naming the consent's id, dataset_id, subject_ref, purpose).
 _ConsentRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
@@ -105,9 +107,10 @@ class QueryResult:
 class BatchRow:
     """One row of a batch: granted with records, denied (reason not given), or failed.
 
-    ``error`` marks a row whose decision failed after its checks passed
-    (:class:`~desens.consent.errors.DecisionFailed`: audited, no use taken,
-    nothing released); asking again later may succeed.
+    ``error`` marks a row that failed with an error: its decision failed
+    after its checks (:class:`~desens.consent.errors.DecisionFailed`:
+    audited, no use taken, nothing released), or could not be taken or
+    audited (see :func:`batch`); asking again later may succeed.
     """
 
     index: int
@@ -190,6 +193,8 @@ _CHECK = (
         _consents.c.not_before,
         _consents.c.expires_at,
         _consents.c.mismatches,
+        _consents.c.uses,
+        _consents.c.max_uses,
         select(_principals.c.suspended_at)
         .where(_principals.c.id == _tokens.c.recipient_id)
         .scalar_subquery()
@@ -320,6 +325,9 @@ def _check(
         raise _Denied("subject_objected", consent)
     if consent.mismatches >= store.settings.verify_max_mismatches:
         raise _Denied("too_many_mismatches", consent)
+    if consent.max_uses is not None and consent.uses >= consent.max_uses:
+        # Known before the body runs; the conditional UPDATE has the last word.
+        raise _Denied("exhausted", consent)
     dataset = store.policies.dataset(conn, consent.dataset_id)
     consented = [item["field"] for item in consent.items]
     return _Grant(consent, dataset, consented, found.records, store.keys)
@@ -447,21 +455,17 @@ def _prepare(conn: Connection, job: _Job, found: _Found | None, now: dt.datetime
     job.now = now
     try:
         grant = _check(conn, job.store, job.recipient, found, job.mode, now)
-    except _Denied as denied:
-        _refuse(job, denied)
-        return None
-    try:
         job.result, job.released = job.body(conn, grant)
     except _Denied as denied:
         _refuse(job, denied)
         return None
-    except SQLAlchemyError:
+    except DBAPIError:
         raise  # the database: the group's transaction, not this decision
     except Exception as exc:
-        # The body failed: a stored record that does not open, say. The
-        # decision is audited as a refusal in the group's transaction, takes
-        # no use, releases nothing, and its caller gets the error.
-        _refuse(job, _Denied("internal_error", grant.consent))
+        # This decision failed: a stored record that does not open, say. It
+        # is audited as a refusal in the group's transaction, takes no use,
+        # releases nothing, and its caller gets DecisionFailed.
+        _refuse(job, _Denied("internal_error", found.row if found is not None else None))
         failed = DecisionFailed()
         failed.__cause__ = exc
         job.error = failed
@@ -829,28 +833,33 @@ def batch(
     """Many subjects at once: each row is decided (and audited) under its own consent.
 
     Only batch-mode consents that an admin approved pass. A denied row
-    carries no records and no reason; a row whose decision failed after its
-    checks passed (a record that does not open) is marked ``error`` and the
-    other rows are still answered.
+    carries no records and no reason. A row that failed with an error is
+    marked ``error`` and the other rows are still answered, since they were
+    decided and audited as released: its decision failed after its checks
+    (:class:`~desens.consent.errors.DecisionFailed`, audited), or could not
+    be taken or audited at all (the database, :class:`AuditWriteError`:
+    that row released nothing; a failed commit: its outcome is unknown).
+    Errors are logged by type only.
 
     Raises:
-        AuditWriteError: If a row's decision could not be audited (after every
-            row was decided; that row released nothing).
+        Exception: the first row's error, when every row failed (nothing
+            was answered, e.g. the database is down).
     """
     futures = [_submit(_query_job(store, recipient, t, fields, mode="batch")) for t in tokens]
     rows: list[BatchRow] = []
-    failed: BaseException | None = None
+    errors: list[BaseException] = []
     for index, future in enumerate(futures):
         try:
             result = future.result()
         except AccessDenied:
             rows.append(BatchRow(index=index, granted=False))
-        except DecisionFailed:
-            rows.append(BatchRow(index=index, granted=False, error=True))
         except Exception as exc:
-            failed = failed or exc
+            errors.append(exc)
+            rows.append(BatchRow(index=index, granted=False, error=True))
+            cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ else ""
+            logger.error("batch row %d failed: %s%s", index, type(exc).__name__, cause)
         else:
             rows.append(BatchRow(index=index, granted=True, result=result))
-    if failed is not None:
-        raise failed
+    if errors and len(errors) == len(rows):
+        raise errors[0]
     return rows

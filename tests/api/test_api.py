@@ -302,21 +302,36 @@ def test_audit_write_failure_is_503_and_releases_nothing(
     assert world.records[world.subjects[0]]["姓名"] not in r.text
 
 
-def test_a_record_that_does_not_open_is_500_and_audited(client: TestClient, world: World) -> None:
+def _break_record(world: World, consent_id: str) -> None:
+    """Give the consent's subject another subject's sealed record: it no longer opens."""
     from sqlalchemy import text
 
-    subject = world.subjects[1]
-    given = give(client, world, subject, mode="verify", items=[{"field": "手机号"}])
     with world.store.engine.begin() as conn:
         rows = conn.execute(text("SELECT subject_ref, sealed FROM records ORDER BY id")).all()
         broken = conn.execute(
-            text("SELECT subject_ref FROM consents WHERE id = :id"), {"id": given["consent"]["id"]}
+            text("SELECT subject_ref FROM consents WHERE id = :id"), {"id": consent_id}
         ).scalar()
         other = next(r.sealed for r in rows if r.subject_ref != broken)
         conn.execute(
             text("UPDATE records SET sealed = :s WHERE subject_ref = :ref"),
             {"s": other, "ref": broken},
         )
+
+
+def test_a_record_that_does_not_open_is_500_and_audited(world: World, caplog) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+
+    settings = world.store.settings.model_copy(update={"auto_migrate": False})
+    # The 500 is answered, not re-raised to the server (which would log the
+    # traceback with every message of the exception chain).
+    client = TestClient(create_app(settings, store=world.store), raise_server_exceptions=True)
+    subject = world.subjects[1]
+    given = give(client, world, subject, mode="verify", items=[{"field": "手机号"}])
+    _break_record(world, given["consent"]["id"])
+    history = "/portal/subjects/access-history"
+    before = client.post(history, json={"subject_id": subject}, headers=as_(world, "portal"))
     r = client.post(
         "/access/verify",
         json={"token": given["token"], "field": "手机号", "value": phone(1)},
@@ -324,19 +339,37 @@ def test_a_record_that_does_not_open_is_500_and_audited(client: TestClient, worl
     )
     assert (r.status_code, r.json()["error"]) == (500, "internal")
     assert phone(1) not in r.text and subject not in r.text
+    assert "internal error: DecisionFailed (from WrongKeyError)" in caplog.text
+    assert "Traceback" not in caplog.text
     r = client.post(
         f"/portal/consents/{given['consent']['id']}/view",
         json={"subject_id": subject},
         headers=as_(world, "portal"),
     )
     assert (r.json()["uses"], r.json()["mismatches"]) == (0, 0)
-    history = "/portal/subjects/access-history"
-    r = client.post(history, json={"subject_id": subject}, headers=as_(world, "portal"))
-    assert r.status_code == 200, r.text
-    events = [(e["action"], e["decision"]) for e in r.json()]
-    assert events[0] == ("access.verify", "denied")
+    after = client.post(history, json={"subject_id": subject}, headers=as_(world, "portal"))
+    new = after.json()[: len(after.json()) - len(before.json())]
+    assert [(e["action"], e["decision"]) for e in new] == [("access.verify", "denied")]
     with world.store.reading() as s:
         assert verify_chain(s, world.store.keys.public_key).ok
+
+
+def test_a_failed_batch_row_is_marked_and_the_others_answered(
+    client: TestClient, world: World
+) -> None:
+    admin, rec = as_(world, "admin"), as_(world, "recipient")
+    given = [give(client, world, s, mode="batch") for s in world.subjects[:3]]
+    for g in given:
+        approved = client.post(f"/admin/consents/{g['consent']['id']}/approve", headers=admin)
+        assert approved.is_success
+    _break_record(world, given[1]["consent"]["id"])
+    r = client.post("/access/batch", json={"tokens": [g["token"] for g in given]}, headers=rec)
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert [(row["granted"], row["error"]) for row in rows] == [
+        (True, False), (False, True), (True, False)
+    ]  # fmt: skip
+    assert rows[1]["result"] is None and rows[2]["result"]["records"][0]["手机号"] == phone(2)
 
 
 def test_openapi_documents_every_error_with_examples(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 
 from desens.consent import (
     AccessDenied,
+    DecisionFailed,
     approve_consent,
     batch,
     object_to_dataset,
@@ -287,6 +288,75 @@ def test_a_batch_row_that_fails_is_marked_and_the_others_answered(world: World) 
             [],
         )
         assert [s.get(Consent, c.id).uses for c, _ in given] == [1, 0, 1]  # type: ignore[union-attr]
+
+
+def test_a_batch_row_the_database_fails_is_marked_too(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The group rolls back and every row is decided again alone; the one the
+    # database fails is no decision (not audited), the others are answered.
+    from sqlalchemy.exc import OperationalError
+
+    given = [world.give(s, mode="batch") for s in world.subjects[:3]]
+    with world.store.transaction() as s:
+        for consent, _ in given:
+            approve_consent(s, world.admin, consent.id)
+    records = access_module._records
+    broken = given[1][0].subject_ref
+
+    def flaky(grant):  # type: ignore[no-untyped-def]
+        if grant.consent.subject_ref == broken:
+            raise OperationalError("SELECT", {}, Exception("connection lost"))
+        return records(grant)
+
+    monkeypatch.setattr(access_module, "_records", flaky)
+    before = count_entries(world)
+    rows = batch(world.store, world.recipient, [t for _, t in given])
+    assert [(r.granted, r.error) for r in rows] == [(True, False), (False, True), (True, False)]
+    assert count_entries(world) == before + 2
+    with world.store.reading() as s:
+        assert [s.get(Consent, c.id).uses for c, _ in given] == [1, 0, 1]  # type: ignore[union-attr]
+    # Every row failing is the request failing: nothing was answered.
+    with pytest.raises(OperationalError):
+        batch(world.store, world.recipient, [given[1][1]])
+
+
+def test_an_error_outside_the_body_is_audited_too(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    consent, token = world.give(world.subjects[0])
+
+    dataset = world.store.policies.dataset
+    calls: list[str] = []
+
+    def lost_once(conn, dataset_id):  # type: ignore[no-untyped-def]
+        calls.append(dataset_id)  # _check's call fails; the audit entry's works
+        if len(calls) == 1:
+            raise KeyError("dataset cache")
+        return dataset(conn, dataset_id)
+
+    monkeypatch.setattr(world.store.policies, "dataset", lost_once)
+    before = count_entries(world)
+    with pytest.raises(DecisionFailed) as info:
+        query(world.store, world.recipient, token)
+    assert isinstance(info.value.__cause__, KeyError)
+    assert count_entries(world) == before + 1
+    with world.store.reading() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+    assert (entry.consent_id, entry.decision, entry.reason) == (
+        consent.id,
+        "denied",
+        "internal_error",
+    )
+
+
+def test_an_exhausted_consent_is_refused_before_its_records_are_opened(world: World) -> None:
+    consent, token = world.give(world.subjects[0], max_uses=1)
+    query(world.store, world.recipient, token)
+    with world.store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE records SET sealed = 'k1:AAAA' WHERE subject_ref = :ref"),
+            {"ref": consent.subject_ref},
+        )
+    with pytest.raises(AccessDenied) as info:
+        query(world.store, world.recipient, token)
+    assert info.value.reason == "exhausted"
 
 
 def test_store_keeps_only_the_token_hash(world: World) -> None:
