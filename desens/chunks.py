@@ -35,7 +35,7 @@ from typing import IO, Any, SupportsIndex
 
 from desens.errors import BadRecordError
 from desens.parallel import out_of_band
-from desens.records import parse_json_object
+from desens.records import check_flat, parse_json_object
 
 __all__ = [
     "BOM",
@@ -340,6 +340,7 @@ class ChunkCodec:
                 continue
             self._check_bytes([raw], n)
             obj = parse_json_object(raw, self.source, n)
+            check_flat(obj, self.source, n)
             extra = set(obj) - names
             if extra:
                 raise BadRecordError(

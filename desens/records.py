@@ -21,6 +21,7 @@ from desens.errors import BadRecordError
 __all__ = [
     "JsonRecord",
     "TextLine",
+    "check_flat",
     "chunked",
     "parse_json_object",
     "read_jsonl",
@@ -191,3 +192,24 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def check_flat(obj: dict[str, Any], source: str, number: int) -> None:
+    """Refuse a record whose field holds a JSON object or array.
+
+    A table's cells are scalars: a nested value would pass through a release
+    unscanned (or be encrypted as its Python text), so it is an error
+    naming the field, never its content.
+
+    Raises:
+        BadRecordError: naming ``source``, ``number`` and the field.
+    """
+    for name, value in obj.items():
+        if isinstance(value, dict | list):
+            kind = "an object" if isinstance(value, dict) else "an array"
+            raise BadRecordError(
+                source,
+                number,
+                f"field {name!r} holds {kind}; tables take flat records: flatten it, "
+                "or drop the field",
+            )

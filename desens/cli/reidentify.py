@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format",
         choices=(*FORMATS, "text"),
-        help="input format (default: by extension; .txt is text)",
+        help="input format (default: the release report's, else by extension; .txt is "
+        "text); the output's format follows -o's extension, else the input's",
     )
     p.add_argument("--encoding", help="CSV/TSV input encoding (default: detected)")
     reports = p.add_mutually_exclusive_group()
@@ -82,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
         policy,
         keys,
         fmt=fmt,
-        output_format=fmt if fmt != "text" else None,
         encoding=args.encoding,
         report=report,
     )

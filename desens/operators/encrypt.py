@@ -50,6 +50,10 @@ __all__ = [
 
 #: SIV's tag; a token of a non-empty value holds at least one byte more.
 _TAG_BYTES = 16
+#: Longest token looked for inside a longer run (each length is one AES-SIV
+#: attempt over that many bytes): the value of a longer token must be
+#: followed by a non-ASCII character or stand alone to be found.
+_RUN_LIMIT = 4096
 
 _PREFIX_RULE = r"[A-Za-z][A-Za-z0-9_]{0,15}"
 _TOKEN = re.compile(
@@ -133,7 +137,8 @@ def decrypt_run(run: str, key_id: str, keys: KeyRing) -> tuple[str, int] | None:
     base64 body ends is not visible. AES-SIV authenticates: only the body's
     own length decrypts (any other with probability 2^-128). ``run`` is
     decoded once; the whole run is tried first, then every shorter length
-    from the shortest token up, each one AES-SIV attempt.
+    from the shortest token up to 4 KiB (``_RUN_LIMIT``), each one AES-SIV
+    attempt.
 
     Args:
         run: base64url text starting with a token body.
@@ -154,7 +159,8 @@ def decrypt_run(run: str, key_id: str, keys: KeyRing) -> tuple[str, int] | None:
     except (binascii.Error, ValueError):
         return None
     whole = len(sealed) if usable == len(run) else None
-    for n in ([whole] if whole else []) + list(range(_TAG_BYTES + 1, len(sealed) + 1)):
+    shorter = range(_TAG_BYTES + 1, min(len(sealed), _RUN_LIMIT) + 1)
+    for n in ([whole] if whole else []) + list(shorter):
         try:
             plain = siv.decrypt(sealed[:n], None)
         except InvalidTag:

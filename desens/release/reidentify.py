@@ -96,6 +96,10 @@ class ReleaseInfo:
     columns: Mapping[str, Reversal]
     #: Columns the release scanned as free text.
     scanned: tuple[str, ...] = ()
+    #: Key ids of the ring whose fingerprints the report confirmed.
+    key_ids: tuple[str, ...] = ()
+    #: The released file's format (``csv``, ``tsv``, ``jsonl``, ``parquet``).
+    format: str | None = None
 
 
 @dataclass
@@ -108,6 +112,8 @@ class ReidentifyResult:
     key_ids: set[str] = field(default_factory=set)
     #: Token-like runs inside ASCII words that did not decrypt (left as they are).
     undecrypted: int = 0
+    #: Tokens of a prefix the policy's encrypt does not write (left as they are).
+    foreign: int = 0
     #: What may have been left as released, and why (no values).
     notes: list[str] = field(default_factory=list)
 
@@ -165,6 +171,7 @@ def read_release_report(
         if not isinstance(fingerprints, dict):
             raise TypeError
         output_sha256 = report["output_sha256"]
+        out_format = (report.get("output") or {}).get("format")
         columns = [
             (c["column"], c["action"], c["entity"], c["operator"]) for c in report["columns"]
         ]
@@ -217,7 +224,8 @@ def read_release_report(
                 "encrypt tokens only"
             )
     scanned = tuple(header for header, action, _, _ in columns if action == "scan")
-    return ReleaseInfo(key_id, out, scanned)
+    verified = tuple(k for k in fingerprints if k in keys)
+    return ReleaseInfo(key_id, out, scanned, verified, out_format)
 
 
 class Reidentifier:
@@ -244,12 +252,18 @@ class Reidentifier:
         prefixes |= {
             str(r.params.get("prefix", "enc")) for r in policy.columns if r.operator == "encrypt"
         }
-        alternatives = "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True))
-        # The body may run on into what follows (see _decrypt); where a run
-        # starts inside a word is judged in text().
+        #: The prefixes the policy's ``encrypt`` writes, longest first.
+        self._prefixes = sorted(prefixes, key=len, reverse=True)
+        # Any prefix is looked for: a token of a prefix the policy does not
+        # name (another policy's) is decrypted too when it authenticates.
+        # The body may run on into what follows (see _decrypt).
         self._token = re.compile(
-            rf"(?P<prefix>{alternatives}):(?P<key_id>[A-Za-z0-9_.-]{{1,64}}):(?P<body>[A-Za-z0-9_-]+)"
+            r"(?P<prefix>[A-Za-z][A-Za-z0-9_]{0,15}):(?P<key_id>[A-Za-z0-9_.-]{1,64}):"
+            r"(?P<body>[A-Za-z0-9_-]+)"
         )
+        #: Key ids known to be right: the report checked their fingerprints,
+        #: or they decrypted a token in this run.
+        self._verified: set[str] = set(release.key_ids) if release is not None else set()
 
     def reversal(self, column: str) -> Reversal:
         """How ``column`` is reversed (tokens only when nothing more is known)."""
@@ -258,50 +272,79 @@ class Reidentifier:
     def text(self, value: str) -> str:
         """``value`` with every ``encrypt`` token decrypted.
 
-        A run that does not decrypt may hold a token further in (``tel:tel:k1:...``,
-        a prefix written before a token): the search goes on inside it. If
-        none decrypts, the run is an error, unless it starts inside an ASCII
-        word (``A0001enc:k1:...``, a code written next to a name could hold
-        one; plain text such as ``xenc:a:b`` too): then it is left as it is
-        and counted (``ReidentifyResult.undecrypted``).
+        A token is ``<prefix>:<key id>:<body>`` with a prefix the policy's
+        ``encrypt`` writes (``enc`` and the policy's own). Its body may run
+        on into ASCII text (the token is the length that decrypts) and a run
+        that does not decrypt may hold a token further in (``tel:tel:k1:...``,
+        a prefix written before a token): the search goes on inside it. A
+        run that starts at a word boundary and does not decrypt is an error;
+        one inside an ASCII word (``A0001enc:k1:...``, a code written next
+        to a name) is a token only if it decrypts. Plain text such as
+        ``note:a:b`` stays as it is. Counted, not replaced: runs long enough
+        to be tokens that do not decrypt (``undecrypted``), and tokens of a
+        prefix the policy does not write (``foreign``: another policy's;
+        where such a token starts in the word before ``:`` is unknown).
         """
         pieces: list[str] = []
         pos = at = 0
         after_token = -1  # where the last token ended: a token may follow it directly
-        failed: tuple[re.Match[str], Exception, bool] | None = None
+        failed: tuple[Exception, bool, int] | None = None  # error, strict, run's end
         while True:
             match = self._token.search(value, at)
-            if failed is not None and (match is None or match.start() >= failed[0].end()):
-                self._failed(*failed)
+            if failed is not None and (match is None or match.start() >= failed[2]):
+                self._failed(failed[0], failed[1])
                 failed = None
             if match is None:
                 break
-            start = match.start()
+            start, prefix = self._start(match)
+            in_word = start > 0 and start != after_token and _is_word(value[start - 1])
             found = self._decrypt(match)
+            if prefix is None and not isinstance(found, Exception):
+                # A token, but of a prefix this policy does not write: where
+                # it starts in the word before ':' is not known. Left, counted.
+                self.result.foreign += 1
+                at = found[1]
+                continue
             if isinstance(found, Exception):
-                in_word = start > 0 and start != after_token and _is_word(value[start - 1])
-                failed = failed or (match, found, not in_word)
-                at = start + 1
+                if len(match["body"]) >= _MIN_BODY and not (in_word and prefix is None):
+                    failed = failed or (found, prefix is not None and not in_word, match.end())
+                at = match.start() + 1
                 continue
             failed = None  # a token inside the run: the run's start was text
             plain, end = found
+            self.result.tokens += 1
+            self.result.key_ids.add(match["key_id"])
             pieces.append(value[pos:start])
             pieces.append(plain)
             pos = at = after_token = end
         pieces.append(value[pos:])
         return "".join(pieces)
 
+    def _start(self, match: re.Match[str]) -> tuple[int, str | None]:
+        """Where the token starts, and its prefix when the policy writes it."""
+        word = match["prefix"]
+        for prefix in self._prefixes:
+            if word.endswith(prefix):
+                return match.start() + len(word) - len(prefix), prefix
+        return match.start(), None
+
     def _decrypt(self, match: re.Match[str]) -> tuple[str, int] | Exception:
         """The token at ``match``: its value and where it ends, or why it does not decrypt."""
         key_id = match["key_id"]
+        if len(match["body"]) < _MIN_BODY:
+            return InputError("too short to be a token")
         if key_id not in self.keys:
-            try:
-                self.keys.get(key_id)
-            except WrongKeyError as exc:
-                return exc
+            # Not quoted: the text of a run that is no token may be data.
+            return WrongKeyError(
+                f"a token names a key id that is not in the key ring from {self.keys.source} "
+                f"(it holds: {', '.join(self.keys.ids)}); load the ring of the release"
+            )
         opened = decrypt_run(match["body"], key_id, self.keys)
-        if opened is None and len(match["body"]) < _MIN_BODY:
-            return InputError("a token's ciphertext is too short to be one encrypt wrote")
+        if opened is None and key_id in self._verified:
+            return InputError(
+                f"a token does not decrypt under key {key_id!r}, which is the release's: "
+                "the token was altered or cut"
+            )
         if opened is None:
             return WrongKeyError(
                 f"decrypt: key {key_id!r} of the key ring from {self.keys.source} does not "
@@ -309,11 +352,10 @@ class Reidentifier:
                 "was altered"
             )
         plain, length = opened
-        self.result.tokens += 1
-        self.result.key_ids.add(key_id)
+        self._verified.add(key_id)
         return plain, match.start("body") + length
 
-    def _failed(self, match: re.Match[str], error: Exception, strict: bool) -> None:
+    def _failed(self, error: Exception, strict: bool) -> None:
         if strict:
             raise error
         self.result.undecrypted += 1
@@ -338,8 +380,8 @@ class Reidentifier:
                     self.result.key_ids.add(how.fpe.key_id or self.keys.default_id)
                 else:
                     out[i] = self.text(value)
-            except WrongKeyError:
-                raise
+            except WrongKeyError as exc:
+                raise _Unreversible(i, str(exc), key=True) from None
             except InputError as exc:
                 reason = str(exc).replace("to encrypt", "").replace("decrypt: ", "")
                 if how.fpe is not None:
@@ -370,10 +412,15 @@ class Reidentifier:
                 JSONL without a report).
         """
         notes = self.result.notes
+        if self.result.foreign:
+            notes.append(
+                f"{self.result.foreign} token(s) with a prefix this policy's encrypt does not "
+                "write were left as they are: pass the policy of the release"
+            )
         if self.result.undecrypted:
             notes.append(
-                f"{self.result.undecrypted} token-like run(s) inside words did not decrypt and "
-                "were left as they are; if they are tokens, this is not the release's key ring"
+                f"{self.result.undecrypted} token-like run(s) did not decrypt and were left as "
+                "they are (plain text, or tokens of another key ring)"
             )
         policy = self.policy
         in_text = any(s.operator == "fpe" for s in (*policy.entities.values(), policy.default))
@@ -383,7 +430,8 @@ class Reidentifier:
         )
         if self.release is None and in_columns and header is not None:
             notes.append(
-                "fpe is reversed only with the release report, which pins the key: pass --report"
+                "fpe columns of a release are reversed only with its report, which pins the "
+                "key: pass --report"
             )
         scanned = (
             free_text
@@ -424,7 +472,8 @@ def reidentify_file(
         keys: the key ring of the release.
         fmt: the input format (``csv``, ``tsv``, ``jsonl``, ``parquet``,
             ``text``); by extension when None.
-        output_format: for tables, the output format (by extension when None).
+        output_format: for tables, the output format (when None: by the
+            output's extension, else the input's format).
         encoding: for CSV/TSV input, the encoding (detected when None).
         report: the release report of ``input`` (see :func:`read_release_report`).
 
@@ -438,17 +487,26 @@ def reidentify_file(
     release = read_release_report(report, policy, keys, input) if report is not None else None
     worker = Reidentifier(policy, keys, release)
     source = str(input)
-    kind = _kind(input, fmt)
+    # A report says what the release wrote, whatever the file is called.
+    kind = _kind(input, fmt or (release.format if release is not None else None))
+    if kind == "text" and release is not None:
+        raise ConfigError(
+            f"{source} is a table by its release report ({release.format}); "
+            "reverse it as one (--format)"
+        )
+    if output_format is None and kind != "text":
+        try:  # by the output's extension, else as the input
+            output_format = format_of(output)
+        except ConfigError:
+            output_format = kind
     if kind == "text":
         with input.open("rb") as raw, atomic_output(output, newline="") as out:
             for line in read_lines(raw, source):
                 worker.result.rows += 1
                 try:
-                    out.write(worker.text(line.text) + "\n")
-                except WrongKeyError:
-                    raise
-                except InputError as exc:
-                    raise BadRecordError(source, line.line, str(exc)) from None
+                    out.write(worker.column("", [line.text])[0] + "\n")
+                except _Unreversible as exc:
+                    raise exc.located(source, line.line, "") from None
         worker.note_unreversed(None, free_text=True)
     elif kind == "jsonl":
         header: dict[str, None] = {}
@@ -473,9 +531,8 @@ def reidentify_file(
                         try:
                             cells.append(worker.column(name, [row[1][c] for row in rows]))
                         except _Unreversible as exc:
-                            raise BadRecordError(
-                                source, rows[exc.index][0], f"column {name!r}: {exc.reason}", c + 1
-                            ) from None
+                            at = rows[exc.index][0]
+                            raise exc.located(source, at, f"column {name!r}: ", c + 1) from None
                     writer.write_rows([list(row) for row in zip(*cells, strict=True)])
         worker.note_unreversed(columns, free_text=False)
     return worker.result
@@ -494,17 +551,16 @@ def _jsonl_batch(
             else:
                 try:
                     obj[key] = worker.nested(value)
-                except WrongKeyError:
-                    raise
+                except WrongKeyError as exc:
+                    error = _Unreversible(0, str(exc), key=True)
+                    raise error.located(source, objs[n][0], f"field {key!r}: ") from None
                 except InputError as exc:
-                    line = objs[n][0]
-                    raise BadRecordError(source, line, f"field {key!r}: {exc}") from None
+                    raise BadRecordError(source, objs[n][0], f"field {key!r}: {exc}") from None
     for key, rows in cells.items():
         try:
             values = worker.column(key, [restored[n][key] for n in rows])
         except _Unreversible as exc:
-            line = objs[rows[exc.index]][0]
-            raise BadRecordError(source, line, f"field {key!r}: {exc.reason}") from None
+            raise exc.located(source, objs[rows[exc.index]][0], f"field {key!r}: ") from None
         for n, value in zip(rows, values, strict=True):
             restored[n][key] = value
     return restored
@@ -517,9 +573,17 @@ def _json_objects(raw: Any, source: str) -> Iterator[tuple[int, dict[str, Any]]]
 
 
 class _Unreversible(InputError):
-    """A value that cannot be reversed, at ``index`` in its batch."""
+    """A value that cannot be reversed, at ``index`` in its batch (``key``: for want of a key)."""
 
-    def __init__(self, index: int, reason: str) -> None:
+    def __init__(self, index: int, reason: str, key: bool = False) -> None:
         super().__init__(reason)
         self.index = index
         self.reason = reason
+        self.key = key
+
+    def located(self, source: str, line: int, where: str, column: int | None = None) -> Exception:
+        """The error to raise, naming file, row and column (exit 2 for a key, else 1)."""
+        if self.key:
+            place = f"{source}:{line}" + (f":{column}" if column is not None else "")
+            return WrongKeyError(f"{place}: {where}{self.reason}")
+        return BadRecordError(source, line, f"{where}{self.reason}", column)

@@ -34,6 +34,7 @@ from desens.policy import Policy
 from desens.release.plan import ColumnPlan
 from desens.release.residual import safe_by_construction
 from desens.release.transform import RESIDUAL_ENTITIES, RESIDUAL_THRESHOLD, ChunkResult
+from desens.tables import format_of
 
 if TYPE_CHECKING:
     from desens.release.pipeline import ReleaseOptions
@@ -111,7 +112,11 @@ class ReleaseReport:
                 "rows": totals.rows_in,
                 "encoding": (encoding or "").removesuffix("-sig") or None,
             },
-            output={"path": str(options.output), "rows": rows_out},
+            output={
+                "path": str(options.output),
+                "rows": rows_out,
+                "format": format_of(options.output, options.output_format),
+            },
             policy={"name": policy.name, "data_class": policy.data_class, "digest": policy.digest},
             key_id=options.keys.default_id if options.keys is not None else None,
             key_fingerprints=_fingerprints(options),

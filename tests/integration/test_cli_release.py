@@ -237,7 +237,7 @@ def test_fpe_release_round_trips_through_reidentify_with_its_report(
     (tmp_path / "out.csv.report.json").rename(tmp_path / "kept.json")
     run = desens(*args)
     assert run.returncode == 0, run.stderr
-    assert "fpe is reversed only with the release report" in run.stderr
+    assert "fpe columns of a release are reversed only with its report" in run.stderr
     assert [list(r.values()) for r in read_csv(back)] == [
         [*original[:2], *list(row.values())[2:4], *original[4:7], row["备注"]]
         for original, row in zip(people.rows, rows, strict=True)
@@ -417,7 +417,16 @@ def _bad_inputs(people: People, root: Path) -> dict[str, Path]:
     raw = [line.encode("utf-8") for line in lines]
     raw[9] = raw[9].replace("噪".encode(), b"\xff\xfe", 1)
     undecodable.write_bytes(b"".join(raw))
-    return {"ragged": ragged, "undecodable": undecodable}
+    nested = root / "nested.jsonl"
+    records = [dict(zip(HEADER, row, strict=True)) for row in people.rows]
+    records[40]["备注"] = {"note": records[40]["备注"]}  # type: ignore[assignment]
+    nested.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    table = pa.table({"id": ["a"], "备注": pa.array([["电话13800138000"]])})
+    listed = root / "listed.parquet"
+    pq.write_table(table, listed)
+    return {"ragged": ragged, "undecodable": undecodable, "nested": nested, "listed": listed}
 
 
 @pytest.mark.parametrize(
@@ -434,6 +443,18 @@ def _bad_inputs(people: People, root: Path) -> dict[str, Path]:
             "undecodable", ["--encoding", "utf-8"], 1,
             r"undecodable\.csv:10:8: bytes that are not valid utf-8; pass --encoding",
             id="undecodable-declared",
+        ),
+        pytest.param(
+            "nested", [], 1, r"nested\.jsonl:41: field '备注' holds an object; tables take flat",
+            id="nested-jsonl-value",
+        ),
+        pytest.param(
+            "nested", ["--workers", "2"], 1, r"nested\.jsonl:41: field '备注' holds an object",
+            id="nested-jsonl-value-workers",
+        ),
+        pytest.param(
+            "listed", [], 1, r"listed\.parquet: column '备注' is nested \(list<",
+            id="nested-parquet-column",
         ),
         pytest.param(
             "missing", [], 1,
@@ -462,6 +483,8 @@ def test_bad_input_leaves_no_output(
     src, policy = {
         "ragged": (inputs["ragged"], "open"),
         "undecodable": (inputs["undecodable"], "open"),
+        "nested": (inputs["nested"], "share"),
+        "listed": (inputs["listed"], "share"),
         "missing": (files["bom"], str(tmp_path / "passports.yaml")),
         "unknown": (files["bom"], str(tmp_path / "typo.yaml")),
     }[case]

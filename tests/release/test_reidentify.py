@@ -86,7 +86,9 @@ def _col(name: str, action: str, entity: str | None = None, operator: str | None
     return {"column": name, "action": action, "entity": entity, "operator": operator}
 
 
-def report_beside(released: Path, policy: Policy, ring: KeyRing, columns: list[dict]) -> Path:
+def report_beside(
+    released: Path, policy: Policy, ring: KeyRing, columns: list[dict], **more: object
+) -> Path:
     """The report a release of ``released`` under ``policy`` and ``ring`` would write."""
     report = released.with_name(released.name + ".report.json")
     fingerprints = {k: ring.get(k).fingerprint() for k in ring.ids}
@@ -94,7 +96,7 @@ def report_beside(released: Path, policy: Policy, ring: KeyRing, columns: list[d
         _report(
             policy.digest, ring.default_id, columns,
             policy={"name": policy.name, "digest": policy.digest},
-            output_sha256=file_sha256(released), key_fingerprints=fingerprints,
+            output_sha256=file_sha256(released), key_fingerprints=fingerprints, **more,
         ),
         encoding="utf-8",
     )  # fmt: skip
@@ -128,7 +130,7 @@ def test_fpe_columns_and_tokens_in_a_csv(ring: KeyRing, tmp_path: Path) -> None:
     result = reidentify_file(released, out, policy, ring)
     with out.open(encoding="utf-8", newline="") as fh:
         assert list(csv.reader(fh))[1] == [fake_id, fake_phone, PHONE]
-    assert result.notes[0].startswith("fpe is reversed only with the release report")
+    assert result.notes[0].startswith("fpe columns of a release are reversed only with its")
 
 
 def test_jsonl_nested_and_text(ring: KeyRing, tmp_path: Path) -> None:
@@ -221,13 +223,37 @@ def test_a_token_that_no_length_decrypts_is_a_wrong_key(ring: KeyRing) -> None:
     assert worker.text(words) == words
 
 
-def test_a_malformed_token_is_located(ring: KeyRing, tmp_path: Path) -> None:
+def test_a_cut_token_is_located_and_data_is_never_quoted(ring: KeyRing, tmp_path: Path) -> None:
+    token = encrypt("张伟", EncryptParams(), ring)
     src = tmp_path / "r.csv"
-    src.write_text("编号,备注\nA1,\nA2,见enc:k7:abc\n", encoding="utf-8")
-    with pytest.raises(BadRecordError) as info:
+    # Row 3 holds a token cut short; its key decrypted row 2's.
+    src.write_text(f"编号,备注\nA1,{token}\nA2,见{token[:-3]}\n", encoding="utf-8")
+    with pytest.raises(BadRecordError, match="altered or cut") as info:
         reidentify_file(src, tmp_path / "o.csv", read_policy("share"), ring)
     assert (info.value.line, info.value.column) == (3, 2)
     assert list(tmp_path.iterdir()) == [src]
+    # A key id the ring lacks is named by place, never quoted (it may be data).
+    src.write_text(f"编号,备注\nA1,回访 enc:{ID}:{'A' * 30}\n", encoding="utf-8")
+    with pytest.raises(WrongKeyError, match=r"r.csv:2:2: column '备注': a token names") as key:
+        reidentify_file(src, tmp_path / "o.csv", read_policy("share"), ring)
+    assert ID not in str(key.value)
+    # Too short to be a token: text, as released.
+    src.write_text(f"编号,备注\nA1,回访 enc:{ID}:1\nA2,工单号 enc:2024:0012\n", encoding="utf-8")
+    reidentify_file(src, tmp_path / "o.csv", read_policy("share"), ring)
+    assert (tmp_path / "o.csv").read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
+
+
+def test_tokens_of_a_prefix_the_policy_does_not_write_are_counted(ring: KeyRing) -> None:
+    token = encrypt("张伟", EncryptParams(prefix="nm"), ring)
+    worker = Reidentifier(read_policy("share"), ring)  # its encrypt writes "enc" only
+    text = f"经办人{token}，B1{token}"
+    assert worker.text(text) == text
+    assert (worker.result.tokens, worker.result.foreign) == (0, 2)
+    worker.note_unreversed(None, free_text=True)
+    assert worker.result.notes[0].startswith("2 token(s) with a prefix this policy's encrypt")
+    # A run of an unknown prefix that does not decrypt is counted, not an error.
+    assert worker.text("note:k7:" + "A" * 30) == "note:k7:" + "A" * 30
+    assert worker.result.undecrypted == 1
 
 
 def test_an_fpe_cell_that_cannot_be_fpe_output_is_located(ring: KeyRing, tmp_path: Path) -> None:
@@ -266,7 +292,8 @@ def test_notes_say_what_may_be_left(ring: KeyRing, tmp_path: Path) -> None:
     result = reidentify_file(jsonl, tmp_path / "o.jsonl", parse_policy(FPE_POLICY), ring)
     assert json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))["身份证号"] == ID
     assert result.notes == [
-        "fpe is reversed only with the release report, which pins the key: pass --report",
+        "fpe columns of a release are reversed only with its report, which pins the key: "
+        "pass --report",
         text_note,
     ]
     # Token-like runs inside words that do not decrypt are counted.
@@ -276,8 +303,8 @@ def test_notes_say_what_may_be_left(ring: KeyRing, tmp_path: Path) -> None:
     result = reidentify_file(words, tmp_path / "o.txt", read_policy("share"), ring)
     assert result.tokens == 0 and result.undecrypted == 1
     assert result.notes == [
-        "1 token-like run(s) inside words did not decrypt and were left as they are; if they "
-        "are tokens, this is not the release's key ring"
+        "1 token-like run(s) did not decrypt and were left as they are (plain text, or "
+        "tokens of another key ring)"
     ]
 
 
@@ -296,6 +323,23 @@ columns:
   - name: 备注
     scan: true
 """
+
+
+def test_the_reports_format_wins_over_the_file_name(ring: KeyRing, tmp_path: Path) -> None:
+    policy = parse_policy(FPE_POLICY)
+    released = tmp_path / "r.txt"  # a CSV a release wrote under a text-like name
+    fake_id = fpe_encrypt(ID, FpeParams(), ring, "CN_RESIDENT_ID")
+    released.write_text(f"身份证号,手机,备注\n{fake_id},,\n", encoding="utf-8")
+    report = report_beside(released, policy, ring, FPE_COLUMNS, output={"format": "csv"})
+    out = tmp_path / "o.tsv"
+    result = reidentify_file(released, out, policy, ring, report=report)
+    assert out.read_text(encoding="utf-8") == f"身份证号\t手机\t备注\n{ID}\t\t\n"
+    assert result.fpe_values == 1
+    with pytest.raises(ConfigError, match="is a table by its release report"):
+        reidentify_file(released, out, policy, ring, fmt="text", report=report)
+    # Without a format from the report or -o's extension, the input's is kept.
+    reidentify_file(released, tmp_path / "o.out", policy, ring, fmt="csv", report=report)
+    assert (tmp_path / "o.out").read_text(encoding="utf-8").startswith("身份证号,手机")
 
 
 def test_report_places_classified_fpe_columns_and_names_the_key(tmp_path: Path) -> None:
