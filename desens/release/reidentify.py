@@ -73,6 +73,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".text", ".log"})
 BATCH_ROWS = 1000
 #: Shortest token body: base64 of the 16-byte SIV tag and one byte.
 _MIN_BODY = 23
+#: Distinct fpe values remembered per column.
+_FPE_CACHE = 100_000
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,7 @@ class Reidentifier:
             r"(?P<prefix>[A-Za-z][A-Za-z0-9_]{0,15}):(?P<key_id>[A-Za-z0-9_.-]{1,64}):"
             r"(?P<body>[A-Za-z0-9_-]+)"
         )
+        self._fpe_done: dict[str, dict[str, str]] = {}
         #: Key ids known to be right: the report checked their fingerprints,
         #: or they decrypted a token in this run.
         self._verified: set[str] = set(release.key_ids) if release is not None else set()
@@ -375,7 +378,14 @@ class Reidentifier:
                 continue
             try:
                 if how.fpe is not None:
-                    out[i] = fpe_decrypt(value, how.fpe, self.keys, how.entity)
+                    # fpe is deterministic: a value seen before is not decrypted again.
+                    cache = self._fpe_done.setdefault(column, {})
+                    plain = cache.get(value)
+                    if plain is None:
+                        plain = fpe_decrypt(value, how.fpe, self.keys, how.entity)
+                        if len(cache) < _FPE_CACHE:
+                            cache[value] = plain
+                    out[i] = plain
                     self.result.fpe_values += 1
                     self.result.key_ids.add(how.fpe.key_id or self.keys.default_id)
                 else:
