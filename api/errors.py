@@ -25,14 +25,14 @@ be a value too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from desens.consent.errors import (
     AccessDenied,
@@ -158,6 +158,41 @@ def safe_loc(loc: Any, defined: set[str] | frozenset[str]) -> list[str | int]:
     return out
 
 
+class _Internal:
+    """Anything no handler took becomes a JSON 500 here, logged by type only.
+
+    An exception's text may quote data. A plain ASGI wrapper, not an
+    ``Exception`` handler, which Starlette's ServerErrorMiddleware re-raises
+    after answering (the server would then log the traceback and every
+    message of the chain), and not an HTTP middleware, which costs every
+    request a task.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
+            log.error("internal error: %s%s", type(exc).__name__, cause)
+            if started:  # the response has begun: nothing more can be said
+                return
+            body = JSONResponse(_body("internal", "internal error"), status_code=500)
+            await body(scope, receive, send)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
     for exc_type, status, code in _TABLE:
@@ -197,21 +232,6 @@ def install_handlers(app: FastAPI) -> None:
             _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
-    async def internal(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Anything no handler above took becomes a 500 here, logged by type
-        # only: an exception's text may quote data. Caught in a middleware,
-        # not by an Exception handler, which Starlette's ServerErrorMiddleware
-        # re-raises after answering (the server would then log the traceback
-        # and every message of its chain).
-        try:
-            return await call_next(request)
-        except Exception as exc:
-            cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
-            log.error("internal error: %s%s", type(exc).__name__, cause)
-            return JSONResponse(_body("internal", "internal error"), status_code=500)
-
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.middleware("http")(internal)
+    app.add_middleware(_Internal)

@@ -233,12 +233,16 @@ class ChunkCodec:
         encoding: the input's text encoding (output is always UTF-8).
         source: the file name for error messages.
         header: the column names.
+        dropped: JSONL fields that may hold objects or arrays (every other
+            nested value is an error: tables take flat records).
     """
 
     format: str
     encoding: str
     source: str
     header: tuple[str, ...]
+    #: JSONL fields that may hold objects or arrays (the release drops them).
+    dropped: frozenset[str] = frozenset()
 
     def decode(self, chunk: RawChunk) -> tuple[str, bool]:
         """The chunk's text, and whether all of it decoded.
@@ -340,7 +344,7 @@ class ChunkCodec:
                 continue
             self._check_bytes([raw], n)
             obj = parse_json_object(raw, self.source, n)
-            check_flat(obj, self.source, n)
+            check_flat(obj, self.source, n, self.dropped)
             extra = set(obj) - names
             if extra:
                 raise BadRecordError(

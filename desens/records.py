@@ -194,18 +194,20 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def check_flat(obj: dict[str, Any], source: str, number: int) -> None:
+def check_flat(
+    obj: dict[str, Any], source: str, number: int, dropped: frozenset[str] = frozenset()
+) -> None:
     """Refuse a record whose field holds a JSON object or array.
 
     A table's cells are scalars: a nested value would pass through a release
     unscanned (or be encrypted as its Python text), so it is an error
-    naming the field, never its content.
+    naming the field, never its content, unless the field is ``dropped``.
 
     Raises:
         BadRecordError: naming ``source``, ``number`` and the field.
     """
     for name, value in obj.items():
-        if isinstance(value, dict | list):
+        if isinstance(value, dict | list) and name not in dropped:
             kind = "an object" if isinstance(value, dict) else "an array"
             raise BadRecordError(
                 source,

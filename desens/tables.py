@@ -32,7 +32,7 @@ from typing import IO, Any, Literal
 from desens.atomic import Writeback, atomic_output
 from desens.chunks import check_decoded
 from desens.errors import BadRecordError, ConfigError, InputError
-from desens.records import check_flat, parse_json_object
+from desens.records import parse_json_object
 
 __all__ = [
     "FORMATS",
@@ -238,9 +238,7 @@ class TableReader(AbstractContextManager["TableReader"]):
             if not raw.strip():
                 continue
             self._check_bytes([raw], self._jsonl_line)
-            obj = parse_json_object(raw, self.source, self._jsonl_line)
-            check_flat(obj, self.source, self._jsonl_line)
-            return obj
+            return parse_json_object(raw, self.source, self._jsonl_line)
 
     def _jsonl_rows(self) -> Iterator[tuple[int, Row]]:
         obj = self._first
@@ -260,7 +258,6 @@ class TableReader(AbstractContextManager["TableReader"]):
     # -- Parquet ---------------------------------------------------------------
 
     def _init_parquet(self, path: Path) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
@@ -271,12 +268,6 @@ class TableReader(AbstractContextManager["TableReader"]):
             ) from None
         self.header = list(self._pq.schema_arrow.names)
         self.arrow_schema = self._pq.schema_arrow
-        for field in self.arrow_schema:
-            if pa.types.is_nested(field.type):
-                raise InputError(
-                    f"{self.source}: column {field.name!r} is nested ({field.type}); tables "
-                    "take flat columns: flatten it, or drop the column"
-                )
         self._pq_rows = self._pq.metadata.num_rows
         self._pq_done = 0
         self._check_header()

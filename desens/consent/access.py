@@ -555,8 +555,18 @@ def _audit_entry(conn: Connection, job: _Job) -> dict[str, Any]:
     assert denied is not None
     dataset = None
     if denied.dataset_id is not None:
-        dataset = store.policies.dataset(conn, denied.dataset_id)
+        try:
+            dataset = store.policies.dataset(conn, denied.dataset_id)
+        except DBAPIError:
+            raise
+        except Exception:
+            if denied.reason != "internal_error":
+                raise
+            # The dataset's failure may be what failed the decision: it is
+            # still audited, without field names.
     names, unknown = _field_names(dataset, job.requested)
+    if dataset is None and denied.reason == "internal_error":
+        unknown = 0
     if denied.consent_id is not None and denied.expire:
         done = conn.execute(_EXPIRE, {"consent_id": denied.consent_id})
         if done.rowcount == 1:

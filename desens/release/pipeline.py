@@ -177,7 +177,7 @@ class _Source:
 
 
 @contextlib.contextmanager
-def _source(options: ReleaseOptions, reader: Any) -> Iterator[_Source]:
+def _source(options: ReleaseOptions, reader: Any, plans: Sequence[ColumnPlan]) -> Iterator[_Source]:
     if reader.format not in TEXT_FORMATS:
         path = options.input
         yield _Source(
@@ -189,7 +189,10 @@ def _source(options: ReleaseOptions, reader: Any) -> Iterator[_Source]:
         start = binary.tell()
         binary.seek(0)
         digest = hashlib.sha256(binary.read(start))  # the header; the chunks follow
-        codec = ChunkCodec(reader.format, reader.encoding, reader.source, tuple(reader.header))
+        dropped = frozenset(p.name for p in plans if p.action == "drop")
+        codec = ChunkCodec(
+            reader.format, reader.encoding, reader.source, tuple(reader.header), dropped
+        )
 
         def hashed() -> Iterator[RawChunk]:
             end = os.fstat(binary.fileno()).st_size
@@ -281,6 +284,7 @@ def release(options: ReleaseOptions) -> ReleaseReport:
     with open_reader(options.input, options.input_format, options.encoding) as reader:
         sample = list(islice(reader.rows(), policy.sample_rows))
         setup = _prepare(options, reader.header, [v for _, v in sample], reader.source)
+        _check_flat_columns(reader, setup.plans)
     with _frozen():
         before: Counter[tuple[Any, ...]] = Counter()
         if policy.k_anonymity is not None:
@@ -289,6 +293,22 @@ def release(options: ReleaseOptions) -> ReleaseReport:
         # The sample was read through the table reader; each pass reads anew.
         with open_reader(options.input, options.input_format, options.encoding) as reader:
             return _write(options, setup, reader, started, before)
+
+
+def _check_flat_columns(reader: Any, plans: Sequence[ColumnPlan]) -> None:
+    """Refuse a nested Parquet column the release keeps (JSONL: checked per record)."""
+    schema = getattr(reader, "arrow_schema", None)
+    if schema is None:
+        return
+    import pyarrow as pa
+
+    for plan in plans:
+        kind = schema.field(plan.index).type
+        if plan.action != "drop" and pa.types.is_nested(kind):
+            raise InputError(
+                f"{reader.source}: column {plan.name!r} is nested ({kind}); tables take "
+                "flat columns: flatten it, or drop the column"
+            )
 
 
 @contextlib.contextmanager
@@ -365,7 +385,7 @@ def _write(
             open_writer(
                 options.output, header, out_format, _arrow_types(reader, out_plans)
             ) as writer,
-            _source(options, reader) as source,
+            _source(options, reader, setup.plans) as source,
         ):
             for data, result in ordered_map(
                 _work,
@@ -412,7 +432,7 @@ def _write(
 def _count_classes(options: ReleaseOptions, setup: _Setup, reader: Any) -> Counter[tuple[Any, ...]]:
     """First pass of k-anonymity: the size of each quasi-identifier class."""
     counts: Counter[tuple[Any, ...]] = Counter()
-    with _source(options, reader) as source:
+    with _source(options, reader, setup.plans) as source:
         for _, result in ordered_map(
             _work_qi,
             source.chunks,

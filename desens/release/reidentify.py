@@ -309,9 +309,13 @@ class Reidentifier:
                 at = found[1]
                 continue
             if isinstance(found, Exception):
-                if len(match["body"]) >= _MIN_BODY and not (in_word and prefix is None):
+                short = len(match["body"]) < _MIN_BODY
+                if not short and not (in_word and prefix is None):
                     failed = failed or (found, prefix is not None and not in_word, match.end())
-                at = match.start() + 1
+                elif short and prefix is not None and match["key_id"] in self.keys:
+                    self.result.undecrypted += 1  # a token of this ring, cut short?
+                # Starts inside the prefix word share this key id and body.
+                at = match.start("key_id")
                 continue
             failed = None  # a token inside the run: the run's start was text
             plain, end = found
@@ -499,7 +503,7 @@ def reidentify_file(
     source = str(input)
     # A report says what the release wrote, whatever the file is called.
     kind = _kind(input, fmt or (release.format if release is not None else None))
-    if kind == "text" and release is not None:
+    if kind == "text" and release is not None and release.format is not None:
         raise ConfigError(
             f"{source} is a table by its release report ({release.format}); "
             "reverse it as one (--format)"

@@ -321,29 +321,33 @@ def test_a_batch_row_the_database_fails_is_marked_too(world: World, monkeypatch)
 
 def test_an_error_outside_the_body_is_audited_too(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     consent, token = world.give(world.subjects[0])
-
     dataset = world.store.policies.dataset
     calls: list[str] = []
+    failures = 0
 
-    def lost_once(conn, dataset_id):  # type: ignore[no-untyped-def]
-        calls.append(dataset_id)  # _check's call fails; the audit entry's works
-        if len(calls) == 1:
+    def lost(conn, dataset_id):  # type: ignore[no-untyped-def]
+        calls.append(dataset_id)
+        if len(calls) <= failures:
             raise KeyError("dataset cache")
         return dataset(conn, dataset_id)
 
-    monkeypatch.setattr(world.store.policies, "dataset", lost_once)
-    before = count_entries(world)
-    with pytest.raises(DecisionFailed) as info:
-        query(world.store, world.recipient, token)
-    assert isinstance(info.value.__cause__, KeyError)
-    assert count_entries(world) == before + 1
-    with world.store.reading() as s:
-        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
-    assert (entry.consent_id, entry.decision, entry.reason) == (
-        consent.id,
-        "denied",
-        "internal_error",
-    )
+    monkeypatch.setattr(world.store.policies, "dataset", lost)
+    # Once (the audit entry's own lookup works), or every time.
+    for failures, names in ((1, ["姓名"]), (100, [])):  # noqa: B007
+        calls.clear()
+        before = count_entries(world)
+        with pytest.raises(DecisionFailed) as info:
+            query(world.store, world.recipient, token, ["姓名"])
+        assert isinstance(info.value.__cause__, KeyError)
+        assert count_entries(world) == before + 1
+        with world.store.reading() as s:
+            entry = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+        assert (entry.consent_id, entry.decision, entry.reason, entry.fields_requested) == (
+            consent.id,
+            "denied",
+            "internal_error",
+            names,
+        )
 
 
 def test_an_exhausted_consent_is_refused_before_its_records_are_opened(world: World) -> None:

@@ -568,3 +568,28 @@ def test_numbered_tags_follow_the_input_order_in_every_run(tmp_path: Path) -> No
     tags = {name: f"<PERSON_{n}>" for n, name in enumerate(first_seen, start=1)}
     expected = [tags[names[(i * 7) % 300]] for i in range(3000)]
     assert [row["姓名"] for row in csv.DictReader(io.StringIO(outputs[0].decode()))] == expected
+
+
+def test_nested_values_in_dropped_columns_are_fine(keyring: Path, tmp_path: Path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "name: p\ndata_class: custom\ncolumns:\n"
+        "  - {name: 电话, entity: PHONE_NUMBER, operator: mask}\n"
+        "  - {name: meta, operator: suppress}\n"
+        "undeclared: drop\n",
+        encoding="utf-8",
+    )
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"id": str(i), "电话": "13800138000", "meta": {"src": "x"}, "extra": [i]} for i in range(3)
+    ]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    table = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"电话": ["13800138000"], "meta": pa.array([{"a": "x"}])}), table)
+    for source in (src, table):
+        out = tmp_path / f"{source.stem}-{source.suffix[1:]}.jsonl"
+        run = desens("release", source, "--policy", policy, "-o", out, "--keyring", keyring)
+        assert run.returncode == 0, run.stderr
+        assert {json.dumps(json.loads(line)) for line in out.read_text("utf-8").splitlines()} == {
+            json.dumps({"电话": "138****8000"})
+        }
