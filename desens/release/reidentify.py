@@ -75,6 +75,13 @@ BATCH_ROWS = 1000
 _MIN_BODY = 23
 #: Distinct fpe values remembered per column.
 _FPE_CACHE = 100_000
+#: What may be a token: any prefix (those the policy does not write are
+#: counted, see Reidentifier.text), a key id and a body that may run on into
+#: what follows (the token is the length that decrypts).
+_RUN = re.compile(
+    r"(?P<prefix>[A-Za-z][A-Za-z0-9_]{0,15}):(?P<key_id>[A-Za-z0-9_.-]{1,64}):"
+    r"(?P<body>[A-Za-z0-9_-]+)"
+)
 
 
 @dataclass(frozen=True)
@@ -256,13 +263,6 @@ class Reidentifier:
         }
         #: The prefixes the policy's ``encrypt`` writes, longest first.
         self._prefixes = sorted(prefixes, key=len, reverse=True)
-        # Any prefix is looked for: a token of a prefix the policy does not
-        # name (another policy's) is decrypted too when it authenticates.
-        # The body may run on into what follows (see _decrypt).
-        self._token = re.compile(
-            r"(?P<prefix>[A-Za-z][A-Za-z0-9_]{0,15}):(?P<key_id>[A-Za-z0-9_.-]{1,64}):"
-            r"(?P<body>[A-Za-z0-9_-]+)"
-        )
         self._fpe_done: dict[str, dict[str, str]] = {}
         #: Key ids known to be right: the report checked their fingerprints,
         #: or they decrypted a token in this run.
@@ -293,7 +293,7 @@ class Reidentifier:
         after_token = -1  # where the last token ended: a token may follow it directly
         failed: tuple[Exception, bool, int] | None = None  # error, strict, run's end
         while True:
-            match = self._token.search(value, at)
+            match = _RUN.search(value, at)
             if failed is not None and (match is None or match.start() >= failed[2]):
                 self._failed(failed[0], failed[1])
                 failed = None
@@ -402,10 +402,6 @@ class Reidentifier:
                     reason = f"not an fpe output of this policy: {reason}"
                 raise _Unreversible(i, reason) from None
         return out
-
-    def cell(self, column: str, value: Any) -> Any:
-        """One table cell, reversed as its column says."""
-        return self.column(column, [value])[0]
 
     def nested(self, value: Any) -> Any:
         """Every string inside a JSON value, tokens decrypted."""
