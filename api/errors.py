@@ -43,7 +43,7 @@ from desens.consent.errors import (
     NotFound,
     RuleError,
 )
-from desens.errors import BadRecordError
+from desens.errors import BadRecordError, type_names
 
 __all__ = [
     "ACCESS_DENIED_BODY",
@@ -185,8 +185,7 @@ class _Internal:
         try:
             await self.app(scope, receive, tracked)
         except Exception as exc:
-            cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
-            log.error("internal error: %s%s", type(exc).__name__, cause)
+            log.error("internal error: %s", type_names(exc))
             if started:  # the response has begun: nothing more can be said
                 return
             body = JSONResponse(_body("internal", "internal error"), status_code=500)

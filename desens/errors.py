@@ -29,6 +29,7 @@ __all__ = [
     "UnknownEntityError",
     "UnknownOperatorError",
     "WrongKeyError",
+    "type_names",
 ]
 
 
@@ -106,3 +107,12 @@ class WrongKeyError(KeyError_):
     and when decryption with the named key fails (wrong key, or the data was
     altered).
     """
+
+
+def type_names(exc: BaseException) -> str:
+    """``exc``'s type, and its cause's (``DecisionFailed (from WrongKeyError)``).
+
+    For logs: an exception's text may quote data, its type never does.
+    """
+    cause = exc.__cause__
+    return type(exc).__name__ + (f" (from {type(cause).__name__})" if cause is not None else "")

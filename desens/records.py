@@ -208,10 +208,9 @@ def check_flat(
     """
     for name, value in obj.items():
         if isinstance(value, dict | list) and name not in dropped:
-            kind = "an object" if isinstance(value, dict) else "an array"
             raise BadRecordError(
                 source,
                 number,
-                f"field {name!r} holds {kind}; tables take flat records: flatten it, "
+                f"field {name!r} holds {_kind(value)}; tables take flat records: flatten it, "
                 "or drop the field",
             )

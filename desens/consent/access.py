@@ -74,6 +74,7 @@ from desens.consent.errors import AccessDenied, DecisionFailed
 from desens.consent.models import Base, Dataset, Principal, utcnow
 from desens.consent.subjects import normalize_subject
 from desens.consent.tokens import looks_like_token
+from desens.errors import type_names
 
 if TYPE_CHECKING:
     from desens.consent.store import ConsentStore
@@ -866,8 +867,7 @@ def batch(
         except Exception as exc:
             errors.append(exc)
             rows.append(BatchRow(index=index, granted=False, error=True))
-            cause = f" (from {type(exc.__cause__).__name__})" if exc.__cause__ else ""
-            logger.error("batch row %d failed: %s%s", index, type(exc).__name__, cause)
+            logger.error("batch row %d failed: %s", index, type_names(exc))
         else:
             rows.append(BatchRow(index=index, granted=True, result=result))
     if errors and len(errors) == len(rows):

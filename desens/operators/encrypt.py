@@ -39,6 +39,7 @@ from desens.keys import KeyRing
 from desens.operators.base import DesensOperator, OperatorContext, OperatorParams
 
 __all__ = [
+    "TOKEN_PATTERN",
     "DecryptOperator",
     "DecryptParams",
     "EncryptOperator",
@@ -56,7 +57,9 @@ _TAG_BYTES = 16
 _RUN_LIMIT = 4096
 
 _PREFIX_RULE = r"[A-Za-z][A-Za-z0-9_]{0,15}"
-_TOKEN = re.compile(
+#: A token: prefix, key id, base64url body. In free text the body may run on
+#: into what follows (see :func:`decrypt_run`).
+TOKEN_PATTERN = re.compile(
     rf"(?P<prefix>{_PREFIX_RULE}):(?P<key_id>[A-Za-z0-9_.-]{{1,64}}):(?P<body>[A-Za-z0-9_-]+)"
 )
 
@@ -107,7 +110,7 @@ def decrypt(token: str, params: DecryptParams, keys: KeyRing) -> str:
     """
     if not token:
         return token
-    match = _TOKEN.fullmatch(token.strip())
+    match = TOKEN_PATTERN.fullmatch(token.strip())
     if match is None or match["prefix"] != params.prefix:
         raise InputError(
             f"decrypt: the value is not a '{params.prefix}:<key id>:<base64>' token "

@@ -52,6 +52,7 @@ from desens.atomic import atomic_output
 from desens.errors import BadRecordError, ConfigError, InputError, WrongKeyError
 from desens.keys import KeyRing
 from desens.operators import FpeParams, decrypt_run, fpe_decrypt
+from desens.operators.encrypt import TOKEN_PATTERN
 from desens.policy import Policy
 from desens.records import chunked, parse_json_object, read_lines
 from desens.tables import file_sha256, format_of, open_reader, open_writer
@@ -75,13 +76,6 @@ BATCH_ROWS = 1000
 _MIN_BODY = 23
 #: Distinct fpe values remembered per column.
 _FPE_CACHE = 100_000
-#: What may be a token: any prefix (those the policy does not write are
-#: counted, see Reidentifier.text), a key id and a body that may run on into
-#: what follows (the token is the length that decrypts).
-_RUN = re.compile(
-    r"(?P<prefix>[A-Za-z][A-Za-z0-9_]{0,15}):(?P<key_id>[A-Za-z0-9_.-]{1,64}):"
-    r"(?P<body>[A-Za-z0-9_-]+)"
-)
 
 
 @dataclass(frozen=True)
@@ -293,7 +287,7 @@ class Reidentifier:
         after_token = -1  # where the last token ended: a token may follow it directly
         failed: tuple[Exception, bool, int] | None = None  # error, strict, run's end
         while True:
-            match = _RUN.search(value, at)
+            match = TOKEN_PATTERN.search(value, at)
             if failed is not None and (match is None or match.start() >= failed[2]):
                 self._failed(failed[0], failed[1])
                 failed = None

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import divisions, make_id
 
 from recognizers.checksums import (
     PROVINCE_CODES,
@@ -35,18 +36,8 @@ def ref_uscc_check(first17: str) -> str:
     return USCC_ALPHABET[-total % 31]
 
 
-def make_id(first17: str) -> str:
-    return first17 + gb11643_check_char(first17)
-
-
 # ---- strategies ----------------------------------------------------------------
 
-divisions = st.builds(
-    lambda p, c, d: f"{p}{c:02d}{d:02d}",
-    st.sampled_from(sorted(PROVINCE_CODES)),
-    st.one_of(st.integers(1, 70), st.just(90)),
-    st.integers(0, 99),
-)
 birth_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today())
 valid_ids = st.builds(
     lambda div, born, seq: make_id(f"{div}{born:%Y%m%d}{seq:03d}"),
