@@ -7,6 +7,7 @@ from typing import ClassVar
 from presidio_analyzer import Pattern
 
 from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
+from recognizers.labels import NEXT_FIELD_LABELS, PHONE_LABELS, glued_after, glued_before
 
 __all__ = ["CnPhoneRecognizer"]
 
@@ -14,18 +15,25 @@ _D = "[0-9０-９]"
 _SEP = "[ \\-－]"
 # Not glued to digits, letters or underscores, nor continuing a dotted or
 # dashed digit run ("3.14159265358", "2023-13812345678"), nor the local part
-# of an e-mail address ("13812345678@qq.com").
+# of an e-mail address ("13812345678@qq.com"). Letters are allowed when they
+# are a label (recognizers.labels): after the number ("13812345678Email"), and
+# before a mobile number in a pattern of its own ("Tel13812345678").
 _LEFT = (
     r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_+＋@＠])"
     r"(?<![0-9０-９][.．\-－])"
 )
-_RIGHT = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@＠])(?![.．\-－][0-9０-９])"
+_RIGHT = (
+    r"(?:(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@＠])(?![.．\-－][0-9０-９])"
+    rf"|{glued_before(NEXT_FIELD_LABELS)})"
+)
 
 # +86, 0086, (86), （86）, (+86), each optionally followed by a space or dash.
 _PREFIX = rf"(?:[+＋][8８][6６]|[0０]{{2}}[8８][6６]|[(（][+＋]?[8８][6６][)）]){_SEP}?"
 
 # Mobile: 1[3-9] + 9 digits, in one run or grouped 3-4-4 by one kind of separator.
-_MOBILE = rf"[1１][3-9３-９]{_D}(?P<msep>{_SEP}?){_D}{{4}}(?P=msep){_D}{{4}}"
+_MOBILE_REST = rf"[3-9３-９]{_D}(?P<msep>{_SEP}?){_D}{{4}}(?P=msep){_D}{{4}}"
+_MOBILE = rf"[1１]{_MOBILE_REST}"
+_MOBILE_AFTER_LABEL = rf"[1１]{glued_after(PHONE_LABELS, '[1１]')}{_MOBILE_REST}"
 
 # Area codes: 010 and 02x are three digits, the rest 0 + three digits.
 _AREA = r"[0０](?:[1１][0０]|[2２][0-9０-９]|[3-9３-９][0-9０-９]{2})"
@@ -57,6 +65,7 @@ class CnPhoneRecognizer(BatchPatternRecognizer):
     ENTITY = "PHONE_NUMBER"
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("cn_mobile", rf"{_LEFT}(?:{_PREFIX})?{_MOBILE}{_RIGHT}", 0.65),
+        Pattern("cn_mobile_labelled", rf"{_MOBILE_AFTER_LABEL}{_RIGHT}", 0.65),
         Pattern(
             "cn_landline_bracketed",
             rf"{_LEFT}(?:{_PREFIX})?[(（]{_AREA}[)）]{_SEP}?{_LOCAL}{_EXTENSION}{_RIGHT}",

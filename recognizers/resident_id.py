@@ -8,15 +8,19 @@ from presidio_analyzer import Pattern
 
 from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, to_halfwidth
+from recognizers.labels import ID_LABELS, NEXT_FIELD_LABELS, glued_after, glued_before
 
 __all__ = ["CnResidentIdRecognizer"]
 
 _D = "[0-9０-９]"
 _CHECK = "[0-9０-９XxＸｘ]"
 # A match must not be glued to other digits or Latin letters (order numbers,
-# serials, longer digit runs), in either width.
+# serials, longer digit runs), in either width, unless the letters are a
+# label (recognizers.labels): after the number ("...1234Tel"), and before an
+# 18-character one in a pattern of its own ("ID440703199003071234").
 _LEFT = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
-_RIGHT = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+_FIRST = "[1-9１-９]"
+_RIGHT = rf"(?:(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])|{glued_before(NEXT_FIELD_LABELS)})"
 
 
 class CnResidentIdRecognizer(BatchPatternRecognizer):
@@ -37,7 +41,12 @@ class CnResidentIdRecognizer(BatchPatternRecognizer):
 
     ENTITY = "CN_RESIDENT_ID"
     PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("cn_id_18", rf"{_LEFT}[1-9１-９]{_D}{{16}}{_CHECK}{_RIGHT}", 0.4),
+        Pattern("cn_id_18", rf"{_LEFT}{_FIRST}{_D}{{16}}{_CHECK}{_RIGHT}", 0.4),
+        Pattern(
+            "cn_id_18_labelled",
+            rf"{_FIRST}{glued_after(ID_LABELS, _FIRST)}{_D}{{16}}{_CHECK}{_RIGHT}",
+            0.4,
+        ),
         Pattern(
             "cn_id_18_grouped",
             rf"{_LEFT}[1-9１-９]{_D}{{5}}([ \-]){_D}{{8}}\1{_D}{{3}}{_CHECK}{_RIGHT}",

@@ -54,6 +54,12 @@ def score(text: str) -> float:
         pytest.param(
             "13812345678 13987654321", [(ENTITY, 0, 11), (ENTITY, 12, 23)], id="space-separated"
         ),
+        pytest.param("Tel13812345678", [(ENTITY, 3, 14)], id="glued-label-before"),
+        pytest.param("联系MOBILE138 1234 5678。", [(ENTITY, 8, 21)], id="glued-label-upper"),
+        pytest.param("wx13812345678", [(ENTITY, 2, 13)], id="glued-wechat"),
+        pytest.param("13812345678Email:a@b.cn", [(ENTITY, 0, 11)], id="glued-label-after"),
+        pytest.param("0750-1234567Fax", [(ENTITY, 0, 12)], id="landline-glued-label-after"),
+        pytest.param("Tel13812345678Name", [(ENTITY, 3, 14)], id="glued-both-sides"),
     ],
 )
 def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
@@ -83,6 +89,12 @@ def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
         pytest.param("邮编529000", id="postcode"),
         pytest.param("版本1.2.3.4.5", id="version"),
         pytest.param("2023-13812345678", id="dashed-run"),
+        pytest.param("SN13812345678", id="after-serial-letters"),
+        pytest.param("NO13812345678", id="after-document-letters"),
+        pytest.param("13812345678abc", id="before-other-letters"),
+        pytest.param("Tel913812345678", id="label-then-longer-run"),
+        pytest.param("Tel13812345678A", id="label-then-glued-code"),
+        pytest.param("Hotel-ab13812345678cd", id="hex-run"),
     ],
 )
 def test_hard_negatives(text: str) -> None:

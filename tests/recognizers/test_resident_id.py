@@ -50,6 +50,9 @@ def spans(text: str) -> list[tuple[str, int, int]]:
         ),
         pytest.param(f"张三{VALID}李四{VALID_X}", [(ENTITY, 2, 20), (ENTITY, 22, 40)], id="two"),
         pytest.param("身份证110105491231002", [(ENTITY, 3, 18)], id="legacy-15"),
+        pytest.param(f"ID{VALID}", [(ENTITY, 2, 20)], id="glued-label-before"),
+        pytest.param(f"sfzh{VALID_X}", [(ENTITY, 4, 22)], id="glued-pinyin-label"),
+        pytest.param(f"{VALID}Tel13800000000", [(ENTITY, 0, 18)], id="glued-label-after"),
     ],
 )
 def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
@@ -66,6 +69,10 @@ def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
         pytest.param("9" + VALID, id="inside-19-digit-run"),
         pytest.param(VALID + "5", id="followed-by-digit"),
         pytest.param("A" + VALID, id="after-letter"),
+        pytest.param("SN" + VALID, id="after-serial-letters"),
+        pytest.param(VALID + "AB", id="before-other-letters"),
+        pytest.param("ID9" + VALID, id="label-then-longer-run"),
+        pytest.param("ID110105491231002", id="legacy-15-after-label"),
         pytest.param("2023-11-22 2023年11月22日 20231122", id="dates"),
         pytest.param("¥1,234,567.89 12345678.00元", id="amounts"),
         pytest.param("时间戳1700000000123", id="timestamp"),

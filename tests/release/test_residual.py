@@ -91,6 +91,25 @@ def test_hash_columns_are_listed_and_leaks_elsewhere_still_caught(tmp_path: Path
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_numbers_glued_to_english_labels_are_caught(tmp_path: Path) -> None:
+    """A concatenating export: the leak is found although letters touch the numbers."""
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "备注\nTel13800138000\n13912345678Email:a@b.cn\nID11010519491231002X\nSN13800138000\n",
+        encoding="utf-8",
+    )
+    policy = parse_policy(
+        "name: p\ndata_class: custom\ncolumns:\n  - {name: 备注, operator: keep}\n"
+    )
+    with pytest.raises(ResidualDataError) as info:
+        release(ReleaseOptions(src, tmp_path / "out.csv", policy))
+    residual = info.value.report.residual_scan  # type: ignore[attr-defined]
+    assert residual["findings"] == [
+        {"column": "备注", "entity": "CN_RESIDENT_ID", "count": 1},
+        {"column": "备注", "entity": "PHONE_NUMBER", "count": 2},
+    ]  # the serial number SN13800138000 is not a phone
+
+
 def test_scanner_keeps_remembering_clean_values_of_a_column_with_many_distinct_ones() -> None:
     # Dates: 3,000 distinct values, each with a run of 8 digits (so each is a
     # candidate), all clean. The first chunk meets them all for the first time;
