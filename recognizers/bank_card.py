@@ -8,18 +8,27 @@ from presidio_analyzer import Pattern
 
 from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, luhn_valid, to_halfwidth
+from recognizers.labels import CARD_LABELS, NEXT_FIELD_LABELS, glued_after, glued_before
 
 __all__ = ["CnBankCardRecognizer"]
 
 _D = "[0-9０-９]"
+# Not glued to digits, letters or underscores, nor continuing a dotted or
+# dashed digit run; letters are allowed when they are a label
+# (recognizers.labels): after the number ("...0128Name"), and before it in a
+# pattern of its own ("Card6222021234567890128").
 _LEFT = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])(?<![0-9０-９][.．\-－])"
-_RIGHT = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])(?![.．\-－][0-9０-９])(?!(?P=sep)[0-9０-９])"
+_RIGHT = (
+    r"(?:(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])(?![.．\-－][0-9０-９])(?!(?P=sep)[0-9０-９])"
+    rf"|{glued_before(NEXT_FIELD_LABELS)})"
+)
 # 16-19 digits: four groups of four, then 0-3 more digits, the groups separated
 # by nothing or by one kind of separator throughout ("6222 0212 3456 7890 123").
-_BODY = (
-    rf"{_D}{{4}}(?P<sep>[ \-－]?){_D}{{4}}(?P=sep){_D}{{4}}(?P=sep){_D}{{4}}"
+_REST = (
+    rf"{_D}{{3}}(?P<sep>[ \-－]?){_D}{{4}}(?P=sep){_D}{{4}}(?P=sep){_D}{{4}}"
     rf"(?:(?P=sep){_D}{{1,3}})?"
 )
+_BODY = rf"{_D}{_REST}"
 
 
 class CnBankCardRecognizer(BatchPatternRecognizer):
@@ -49,6 +58,8 @@ class CnBankCardRecognizer(BatchPatternRecognizer):
             0.5,
         ),
         Pattern("bank_card_other", rf"{_LEFT}(?=[1-27-9１-２７-９]){_BODY}{_RIGHT}", 0.3),
+        # After a card label: the label is the evidence a network's digit gives.
+        Pattern("bank_card_labelled", rf"{_D}{glued_after(CARD_LABELS, _D)}{_REST}{_RIGHT}", 0.5),
     ]
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 16  # digits: 16-19 digits

@@ -55,6 +55,9 @@ def spans(text: str) -> list[tuple[str, int, int]]:
         pytest.param(
             f"{UNIONPAY_16}，{UNIONPAY_19}", [(ENTITY, 0, 16), (ENTITY, 17, 36)], id="two-cards"
         ),
+        pytest.param(f"Card{UNIONPAY_16}", [(ENTITY, 4, 20)], id="glued-label-before"),
+        pytest.param(f"ACCOUNT{OTHER_19}", [(ENTITY, 7, 26)], id="glued-label-any-prefix"),
+        pytest.param(f"{UNIONPAY_16}Name", [(ENTITY, 0, 16)], id="glued-label-after"),
     ],
 )
 def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
@@ -70,6 +73,9 @@ def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
         pytest.param(luhn("6222021234567890123"), id="20-digits"),
         pytest.param("1" + UNIONPAY_19, id="inside-longer-run"),
         pytest.param(UNIONPAY_16 + "X", id="before-letter"),
+        pytest.param("SN" + UNIONPAY_16, id="after-serial-letters"),
+        pytest.param("Card" + bad_luhn("622202123456789012"), id="label-fails-luhn"),
+        pytest.param(f"Card{VALID_ID}", id="label-then-resident-id"),
         pytest.param(group(UNIONPAY_16, " ") + " 1234", id="grouped-too-long"),
         pytest.param(f"身份证{VALID_ID}", id="resident-id"),
         pytest.param("订单202311220000123456", id="order-number-fails-luhn"),

@@ -7,7 +7,14 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recognizers.labels import ID_LABELS, NEXT_FIELD_LABELS, PHONE_LABELS, glued_before
+from recognizers.bank_card import CnBankCardRecognizer
+from recognizers.labels import (
+    CARD_LABELS,
+    ID_LABELS,
+    NEXT_FIELD_LABELS,
+    PHONE_LABELS,
+    glued_before,
+)
 from recognizers.phone import CnPhoneRecognizer
 from recognizers.resident_id import CnResidentIdRecognizer
 
@@ -15,7 +22,7 @@ HEX = "0123456789abcdefABCDEF"
 
 
 def test_every_label_has_a_letter_that_is_no_hex_digit() -> None:
-    for label in (*PHONE_LABELS, *ID_LABELS, *NEXT_FIELD_LABELS):
+    for label in (*PHONE_LABELS, *ID_LABELS, *CARD_LABELS, *NEXT_FIELD_LABELS):
         assert set(label.lower()) - set(HEX.lower()), label
 
 
@@ -33,6 +40,7 @@ def test_hex_strings_are_never_numbers_glued_to_labels(hex_text: str) -> None:
     text = "摘要" + hex_text + "。"
     phones = CnPhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
     ids = CnResidentIdRecognizer().analyze(text, ["CN_RESIDENT_ID"])
-    for r in [*phones, *ids]:  # only a run with no hex letter glued to it
+    cards = CnBankCardRecognizer().analyze(text, ["CN_BANK_CARD"])
+    for r in [*phones, *ids, *cards]:  # only a run with no hex letter glued to it
         before, after = text[r.start - 1], text[r.end : r.end + 1]
         assert before not in HEX and (after == "" or after not in HEX), text
