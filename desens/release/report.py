@@ -14,9 +14,12 @@ hashes, counts, names and ids, never a value from the data and never a key:
 - k-anonymity over the quasi-identifier columns: k asked for, the smallest
   class before and after suppression, rows at risk before suppression;
 - the residual scan: what the analyzer still finds in the output, per column
-  and entity, for resident IDs, phones, cards, USCCs and passports; ``passed``
-  is true only when it found none. ``not_scanned`` lists the ``fpe`` columns
-  (their pseudonyms look real by design), ``safe_by_construction`` the
+  and entity, for resident IDs, phones, cards, USCCs and passports, with the
+  input lines of the first rows that hold each (``lines``: up to 10, the
+  record's line as in error messages; a Parquet file's row number), so that
+  the publisher can find them; ``passed`` is true only when it found none.
+  ``not_scanned`` lists the ``fpe`` columns (their pseudonyms look real by
+  design), ``safe_by_construction`` the
   ``hash`` columns (keyed digests hold nothing of the input; see
   :func:`desens.release.residual.safe_by_construction`).
 """
@@ -99,7 +102,12 @@ class ReleaseReport:
     ) -> ReleaseReport:
         """Assemble the report from a finished run's counts."""
         findings = [
-            {"column": column, "entity": entity, "count": count}
+            {
+                "column": column,
+                "entity": entity,
+                "count": count,
+                "lines": totals.residual_lines.get((column, entity), []),
+            }
             for (column, entity), count in sorted(totals.residual.items())
         ]
         skipped = [p.name for p in plans if p.operator is not None and p.operator.name == "fpe"]
@@ -146,9 +154,10 @@ class ReleaseReport:
         return not self.residual_scan["passed"]
 
     def leak_summary(self) -> str:
-        """``column: ENTITY xN`` for each residual finding."""
+        """``column: ENTITY xN (input lines a, b, ...)`` for each residual finding."""
         return ", ".join(
-            f"{f['column']}: {f['entity']} x{f['count']}" for f in self.residual_scan["findings"]
+            f"{f['column']}: {f['entity']} x{f['count']} (input {_lines(f)})"
+            for f in self.residual_scan["findings"]
         )
 
     def to_json(self) -> str:
@@ -179,6 +188,12 @@ class ReleaseReport:
             else f"residual scan: FAILED ({self.leak_summary()})"
         )
         return "\n".join(lines)
+
+
+def _lines(finding: dict[str, Any]) -> str:
+    lines = finding.get("lines", [])
+    more = ", ..." if finding["count"] > len(lines) else ""
+    return ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines)) + more
 
 
 def _fingerprints(options: ReleaseOptions) -> dict[str, str]:

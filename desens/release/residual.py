@@ -20,6 +20,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import Any
 
 from desens.analyzer import DesensAnalyzer
@@ -29,6 +30,7 @@ from desens.release.plan import ColumnPlan
 __all__ = [
     "RESIDUAL_ENTITIES",
     "RESIDUAL_THRESHOLD",
+    "WHERE_LIMIT",
     "ResidualScanner",
     "candidates",
     "safe_by_construction",
@@ -38,6 +40,8 @@ __all__ = [
 RESIDUAL_ENTITIES = ("CN_RESIDENT_ID", "PHONE_NUMBER", "CN_BANK_CARD", "CN_USCC", "CN_PASSPORT")
 #: Lower than the default threshold: a bare passport number (0.4) counts.
 RESIDUAL_THRESHOLD = 0.4
+#: Rows a finding is located by, at most (in the report: the first ones).
+WHERE_LIMIT = 10
 #: Seven digits in a row, with at most one separator between two of them.
 _CANDIDATE = re.compile(r"[0-9０-９](?:[ \-－()（）]?[0-9０-９]){6}")
 # For the column-wide pre-check on UTF-8 bytes: ASCII digits and the ASCII
@@ -120,13 +124,17 @@ class ResidualScanner:
         self._rate = [CacheCost(early=False) for _ in self.names]
 
     def scan(
-        self, columns: Sequence[Sequence[Any]], all_str: bool = False
+        self,
+        columns: Sequence[Sequence[Any]],
+        all_str: bool = False,
+        where: dict[tuple[str, str], list[int]] | None = None,
     ) -> Counter[tuple[str, str]]:
         """Findings in one chunk's output columns: (column, entity) -> cells.
 
         A finding counts once per cell that holds it; each distinct value of
         a column is looked at once per chunk. ``all_str``: every value is a
-        ``str`` (text input), which saves a pass.
+        ``str`` (text input), which saves a pass. ``where`` gets, per finding,
+        the positions in the chunk of its first :data:`WHERE_LIMIT` rows.
         """
         found_in: list[tuple[int, str]] = []
         for i, values in enumerate(columns):
@@ -147,6 +155,7 @@ class ResidualScanner:
         (results,) = self.analyzer.analyze_batch([joined])
         dirty: dict[int, set[str]] = {}
         counts: dict[int, Counter[Any]] = {}
+        holding: dict[tuple[int, str], set[str]] = {}  # (column, entity) -> values
         for r in results:
             column, value = found_in[bisect_right(starts, r.start) - 1]
             if self.scanned[column] and self.is_fpe_output(joined[r.start : r.end]):
@@ -155,6 +164,11 @@ class ResidualScanner:
             if column not in counts:
                 counts[column] = Counter(columns[column])
             findings[(self.names[column], r.entity_type)] += counts[column][value]
+            holding.setdefault((column, r.entity_type), set()).add(value)
+        if where is not None:
+            for (column, entity), values in holding.items():
+                rows = (i for i, v in enumerate(columns[column]) if v in values)
+                where[(self.names[column], entity)] = list(islice(rows, WHERE_LIMIT))
         for column, value in found_in:
             if self._rate[column].on and value not in dirty.get(column, ()):
                 self._clean[column].add(value)

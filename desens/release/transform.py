@@ -32,6 +32,7 @@ from desens.release.plan import ColumnPlan
 from desens.release.residual import (
     RESIDUAL_ENTITIES,
     RESIDUAL_THRESHOLD,
+    WHERE_LIMIT,
     ResidualScanner,
     safe_by_construction,
 )
@@ -71,6 +72,8 @@ class ChunkResult:
     suppressed: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
     residual: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: per residual finding, the input lines of its first rows (WHERE_LIMIT)
+    residual_lines: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     @property
     def rows_out(self) -> int:
@@ -219,6 +222,7 @@ class RowTransformer:
         classes = (
             list(zip(*(out[i] for i in qi_positions), strict=True)) if qi_positions else [()] * n
         )
+        kept: Sequence[int] = range(n)  # output row -> row of the chunk
         if dropped or self.small_classes:
             small = self.small_classes
             kept = [i for i in range(n) if i not in dropped and classes[i] not in small]
@@ -235,7 +239,9 @@ class RowTransformer:
         if not qi_only:
             result.columns = out
             if self._scanner is not None:
-                result.residual.update(self._scanner.scan(out, all_str))
+                where: dict[tuple[str, str], list[int]] = {}
+                result.residual.update(self._scanner.scan(out, all_str, where))
+                result.residual_lines = {k: [line_of(kept[i]) for i in v] for k, v in where.items()}
         return result
 
     def _withhold(
@@ -393,6 +399,9 @@ def merge(into: ChunkResult, other: ChunkResult) -> None:
     into.suppressed.update(other.suppressed)
     into.entities.update(other.entities)
     into.residual.update(other.residual)
+    for finding, lines in other.residual_lines.items():  # chunks arrive in order
+        first = into.residual_lines.setdefault(finding, [])
+        first.extend(lines[: WHERE_LIMIT - len(first)])
 
 
 def iter_rows(results: Iterable[ChunkResult]) -> Iterable[Row]:

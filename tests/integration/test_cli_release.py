@@ -511,12 +511,15 @@ def test_residual_scan_withholds_a_leaky_release(
     report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
     residual = report["residual_scan"]
     assert residual["passed"] is False
+    lines = list(range(2, 12))  # the first ten records, one line each after the header
     assert residual["findings"] == [
-        {"column": "手机", "entity": "PHONE_NUMBER", "count": len(people.rows)}
+        {"column": "手机", "entity": "PHONE_NUMBER", "count": len(people.rows), "lines": lines}
     ]
     assert residual["total"] == len(people.rows)
     assert report["output_sha256"] is None
-    assert "residual scan: FAILED (手机: PHONE_NUMBER x51)" in run.stderr
+    assert "FAILED (手机: PHONE_NUMBER x51 (input lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ...))" in (
+        run.stderr
+    )
     assert "nothing was written" in run.stderr
     assert_no_values(people, run.stderr, json.dumps(report, ensure_ascii=False))
 

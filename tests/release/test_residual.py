@@ -86,7 +86,9 @@ def test_hash_columns_are_listed_and_leaks_elsewhere_still_caught(tmp_path: Path
     with pytest.raises(ResidualDataError) as info:
         release(options)
     residual = info.value.report.residual_scan  # type: ignore[attr-defined]
-    assert residual["findings"] == [{"column": "手机", "entity": "PHONE_NUMBER", "count": 1}]
+    assert residual["findings"] == [
+        {"column": "手机", "entity": "PHONE_NUMBER", "count": 1, "lines": [2]}
+    ]
     assert residual["safe_by_construction"] == ["证件"]
     assert not (tmp_path / "out.csv").exists()
 
@@ -105,8 +107,8 @@ def test_numbers_glued_to_english_labels_are_caught(tmp_path: Path) -> None:
         release(ReleaseOptions(src, tmp_path / "out.csv", policy))
     residual = info.value.report.residual_scan  # type: ignore[attr-defined]
     assert residual["findings"] == [
-        {"column": "备注", "entity": "CN_RESIDENT_ID", "count": 1},
-        {"column": "备注", "entity": "PHONE_NUMBER", "count": 2},
+        {"column": "备注", "entity": "CN_RESIDENT_ID", "count": 1, "lines": [4]},
+        {"column": "备注", "entity": "PHONE_NUMBER", "count": 2, "lines": [2, 3]},
     ]  # the serial number SN13800138000 is not a phone
 
 

@@ -68,7 +68,7 @@ def test_residual_scan_still_sees_real_phones_in_fpe_policies(tmp_path: Path) ->
     with pytest.raises(ResidualDataError) as info:
         _run(tmp_path, body, policy)
     findings = info.value.report.residual_scan["findings"]  # type: ignore[attr-defined]
-    assert findings == [{"column": "备注", "entity": "PHONE_NUMBER", "count": 1}]
+    assert findings == [{"column": "备注", "entity": "PHONE_NUMBER", "count": 1, "lines": [3]}]
 
 
 def test_fpe_pseudonyms_in_free_text_pass_the_residual_scan(tmp_path: Path) -> None:

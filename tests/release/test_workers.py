@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from desens.errors import BadRecordError
 from desens.keys import KeyRing
 from desens.policy import parse_policy
-from desens.release import ReleaseOptions, pipeline, release
+from desens.release import ReleaseOptions, ResidualDataError, pipeline, release
 from desens.release.report import ReleaseReport
 from recognizers.checksums import gb11643_check_char
 
@@ -94,3 +97,38 @@ def test_a_bad_row_is_located_with_workers(tmp_path: Path, monkeypatch: pytest.M
         _release(src, tmp_path / "out.csv", 2, KeyRing.generate())
     assert info.value.line == 451
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_residual_findings_name_input_lines_with_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines of the input, not positions in the output, after withholding and k-anonymity."""
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 2048)
+    text = _table(1200)
+    src = tmp_path / "in.csv"
+    src.write_text(text, encoding="utf-8")
+    records, line = [], 2  # (first line, ID, birth year, remark) of each record
+    for row in csv.reader(io.StringIO(text.split("\n", 1)[1])):
+        records.append((line, row[0], row[1][:4], row[2]))
+        line += row[2].count("\n") + 1
+    withheld = {r[1] for r in records if "电话" in r[3]}
+    withheld = set(sorted(withheld)[:40])
+    (tmp_path / "withhold.txt").write_text("\n".join(withheld) + "\n", encoding="utf-8")
+    left = [r for r in records if r[1] not in withheld]
+    years = Counter(r[2] for r in left)
+    expected = [r[0] for r in left if "电话" in r[3] and years[r[2]] >= 25]
+    leaky = POLICY.replace("{name: 备注, scan: true}", "{name: 备注, operator: keep}")
+    found = []
+    for workers in (1, 2):
+        options = ReleaseOptions(
+            src, tmp_path / "out.csv", parse_policy(leaky, "p.yaml"), keys=KeyRing.generate(),
+            withhold=tmp_path / "withhold.txt", workers=workers,
+        )  # fmt: skip
+        with pytest.raises(ResidualDataError) as info:
+            release(options)
+        (finding,) = info.value.report.residual_scan["findings"]  # type: ignore[attr-defined]
+        found.append(finding)
+    assert min(years.values()) < 25 < len(expected)  # both kinds of suppression happened
+    assert found[0] == found[1] == {
+        "column": "备注", "entity": "PHONE_NUMBER", "count": len(expected), "lines": expected[:10],
+    }  # fmt: skip
