@@ -161,13 +161,16 @@ class ResidualScanner:
             if self.scanned[column] and self.is_fpe_output(joined[r.start : r.end]):
                 continue  # a format-preserving pseudonym looks like the real thing
             dirty.setdefault(column, set()).add(value)
+            held = holding.setdefault((column, r.entity_type), set())
+            if value in held:
+                continue  # another finding of this entity in the same cells
+            held.add(value)
             if column not in counts:
                 counts[column] = Counter(columns[column])
             findings[(self.names[column], r.entity_type)] += counts[column][value]
-            holding.setdefault((column, r.entity_type), set()).add(value)
         if where is not None:
-            for (column, entity), values in holding.items():
-                rows = (i for i, v in enumerate(columns[column]) if v in values)
+            for (column, entity), held in holding.items():
+                rows = (i for i, v in enumerate(columns[column]) if v in held)
                 where[(self.names[column], entity)] = list(islice(rows, WHERE_LIMIT))
         for column, value in found_in:
             if self._rate[column].on and value not in dirty.get(column, ()):

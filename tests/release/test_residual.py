@@ -57,6 +57,15 @@ def test_scanner_counts_every_cell_in_every_chunk() -> None:
         assert scanner.scan(chunk) == {("phone", "PHONE_NUMBER"): 3}
 
 
+def test_a_cell_with_two_findings_of_one_entity_counts_once() -> None:
+    analyzer = build_analyzer(entities=RESIDUAL_ENTITIES, threshold=RESIDUAL_THRESHOLD)
+    scanner = ResidualScanner(analyzer, ["c"], [False], [False], lambda _: False)
+    two = "13800138000 13900139000"
+    where: dict[tuple[str, str], list[int]] = {}
+    assert scanner.scan([[two, "x", two, "13700137000"]], where=where) == {("c", "PHONE_NUMBER"): 3}
+    assert where == {("c", "PHONE_NUMBER"): [0, 2, 3]}
+
+
 @pytest.mark.parametrize(
     ("operator", "params", "safe"),
     [
