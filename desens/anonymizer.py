@@ -37,10 +37,15 @@ _CACHE_LIMIT = 100_000
 
 @dataclass
 class AnonymizedText:
-    """One anonymized text and what was changed in it (entity counts only)."""
+    """One anonymized text and what was changed in it (entity counts only).
+
+    ``fpe_spans``: where ``fpe`` outputs stand in ``text`` (start, end,
+    entity), for :mod:`desens.release.fpe_spans`.
+    """
 
     text: str
     entities: Counter[str] = field(default_factory=Counter)
+    fpe_spans: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 class TextAnonymizer:
@@ -133,16 +138,21 @@ class TextAnonymizer:
         """Replace the given spans of ``text`` by their operators' output."""
         counts: Counter[str] = Counter()
         pieces: list[str] = []
-        end = len(text)
-        for result in sorted(results, key=_start, reverse=True):
+        fpe: list[tuple[int, int, str]] = []
+        pos = written = 0  # in text; in the output
+        for result in sorted(results, key=_start):
             entity = result.entity_type
-            new = self._operate(entity, text[result.start : result.end], subject)
-            pieces.append(text[result.end : end])
-            pieces.append(str(new))  # a Suppressed marker is "": the span goes
-            end = result.start
+            new = str(self._operate(entity, text[result.start : result.end], subject))
+            pieces.append(text[pos : result.start])
+            written += result.start - pos
+            if new and self.operator(entity).name == "fpe":
+                fpe.append((written, written + len(new), entity))
+            pieces.append(new)  # a Suppressed marker is "": the span goes
+            written += len(new)
+            pos = result.end
             counts[entity] += 1
-        pieces.append(text[:end])
-        return AnonymizedText("".join(reversed(pieces)), counts)
+        pieces.append(text[pos:])
+        return AnonymizedText("".join(pieces), counts, fpe)
 
     def subject_free(self) -> bool:
         """True when no operator of the policy depends on the record's subject."""

@@ -9,6 +9,9 @@ and renamed only when the run succeeded; a failed run leaves no output behind.
 Next to the output a JSON report (``OUTPUT.report.json``, or ``--report``)
 records the policy, the key id (never the key), what was done to each column,
 the counts, k-anonymity and the residual scan; a short summary goes to stderr.
+When the policy's ``fpe`` changed spans of free text, their positions go to
+``OUTPUT.fpe-spans.jsonl`` (:mod:`desens.release.fpe_spans`), which
+``desens reidentify`` needs to reverse them.
 
 Exit status: 0 released; 1 bad input (file, row and column named); 2 usage,
 policy or key problem; 3 the residual scan still found resident IDs, phones,
@@ -27,6 +30,7 @@ from desens.cli._common import add_keyring_argument, check_output, keyring_from,
 from desens.errors import ConfigError
 from desens.policy import read_policy
 from desens.release import ReleaseOptions, ReleaseReport, ResidualDataError, release
+from desens.release.fpe_spans import span_path
 from desens.release.pipeline import default_report_path
 from desens.tables import FORMATS
 
@@ -99,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_RESIDUAL
     _write_report(report, report_path)
     print(report.summary(), file=sys.stderr)
-    print(f"desens: wrote {output} and {report_path}", file=sys.stderr)
+    spans = f", {span_path(output)}" if report.fpe_spans is not None else ""
+    print(f"desens: wrote {output}{spans} and {report_path}", file=sys.stderr)
     return 0
 
 

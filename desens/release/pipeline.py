@@ -15,7 +15,9 @@ The run, in order, and what stops it before any output exists:
    writing to a temporary file, and scan the output for residual personal data.
 7. If the residual scan found resident IDs, phones, cards, USCCs or passports,
    the output is discarded and :class:`ResidualDataError` raised; else the
-   output is renamed into place. Either way the report is written.
+   output is renamed into place, and then the positions of ``fpe`` outputs in
+   free text, if any (:mod:`desens.release.fpe_spans`). Either way the report
+   is written.
 
 Numbered ``replace`` tags (``<PERSON_1>``) are consistent within one process
 only, so a policy that uses them runs with one worker.
@@ -44,6 +46,7 @@ from desens.errors import BadRecordError, ConfigError, DesensError, InputError, 
 from desens.keys import KeyRing
 from desens.parallel import ordered_map
 from desens.policy import Policy
+from desens.release.fpe_spans import SpanFile, span_path
 from desens.release.plan import ColumnPlan, plan_columns
 from desens.release.report import ReleaseReport, k_anonymity_summary
 from desens.release.transform import (
@@ -382,6 +385,7 @@ def _write(
     )
     try:
         with (
+            SpanFile(span_path(options.output)) as span_file,
             open_writer(
                 options.output, header, out_format, _arrow_types(reader, out_plans)
             ) as writer,
@@ -401,6 +405,8 @@ def _write(
                     header,
                 ),
             ):
+                if result.fpe_spans:
+                    span_file.write(writer.rows_written, result.fpe_spans)
                 if data is None:
                     writer.write_rows(result.rows)
                 else:
@@ -414,6 +420,7 @@ def _write(
                 rows_out=writer.rows_written, input_sha256=source.sha256(),
                 started=started, version=__version__, encoding=reader.encoding,
                 k_anonymity=k_anonymity_summary(policy, before, after),
+                fpe_spans=span_file.describe(),
             )  # fmt: skip
             if report.leaked:
                 raise ResidualDataError(

@@ -23,11 +23,13 @@ Two operators can be reversed by whoever holds the key ring:
   fingerprint of every key the release used: another key under the same id
   is an error. Its key id is used for ``fpe`` without a ``key_id``.
 
-  ``fpe`` spans inside free text are not reversed: telling them apart from
-  identifiers the release left alone would need the spans' positions, which
-  no release records; re-detecting them is not exact (other operators
-  change the text around a span, and a pseudonym need not be recognized as
-  its input was).
+  ``fpe`` outputs inside free text are reversed by position: the release
+  writes where each stands in the span file next to its output
+  (:mod:`desens.release.fpe_spans`), which the report names with its
+  SHA-256. Without the span file they cannot be told from identifiers the
+  release left alone (re-detecting them is not exact: other operators change
+  the text around a span, and a pseudonym need not be recognized as its
+  input was), so ``desens anonymize`` output's stay as they are.
 
 The run's ``notes`` say, in counts, what may have been left as released.
 Inputs: CSV, TSV and Parquet (through :mod:`desens.tables`), JSONL (each line
@@ -55,6 +57,7 @@ from desens.operators import FpeParams, decrypt_run, fpe_decrypt
 from desens.operators.encrypt import TOKEN_PATTERN
 from desens.policy import Policy
 from desens.records import chunked, parse_json_object, read_lines
+from desens.release.fpe_spans import Spans, read_spans
 from desens.tables import file_sha256, format_of, open_reader, open_writer
 
 __all__ = [
@@ -103,6 +106,12 @@ class ReleaseInfo:
     key_ids: tuple[str, ...] = ()
     #: The released file's format (``csv``, ``tsv``, ``jsonl``, ``parquet``).
     format: str | None = None
+    #: The span file of fpe outputs in free text and its SHA-256, when the
+    #: release wrote one (:mod:`desens.release.fpe_spans`).
+    spans: tuple[Path, str] | None = None
+    #: The report says whether there are fpe spans (reports before span
+    #: files did not).
+    spans_known: bool = True
 
 
 @dataclass
@@ -175,6 +184,10 @@ def read_release_report(
             raise TypeError
         output_sha256 = report["output_sha256"]
         out_format = (report.get("output") or {}).get("format")
+        span_file = report.get("fpe_spans")
+        spans_known = "fpe_spans" in report
+        if span_file is not None:
+            span_file = (Path(str(span_file["file"])).name, str(span_file["sha256"]))
         columns = [
             (c["column"], c["action"], c["entity"], c["operator"]) for c in report["columns"]
         ]
@@ -217,8 +230,19 @@ def read_release_report(
                 )
         else:
             out[header] = Reversal()
+    spans = None
+    pinned = {r.fpe.key_id or keys.default_id for r in out.values() if r.fpe}
+    if span_file is not None:
+        folder = (released or path).parent
+        spans = (folder / span_file[0], span_file[1])
+        specs = [*policy.entities.values(), policy.default]
+        pinned |= {
+            _with_key(s.params, key_id).key_id or keys.default_id
+            for s in specs
+            if s.operator == "fpe"
+        }
     # fpe decrypts any value of the right shape: its key must be pinned.
-    for kid in sorted({r.fpe.key_id or keys.default_id for r in out.values() if r.fpe}):
+    for kid in sorted(pinned):
         keys.get(kid)  # WrongKeyError, naming the ring, when it lacks the key
         if kid not in fingerprints:
             raise ConfigError(
@@ -228,7 +252,7 @@ def read_release_report(
             )
     scanned = tuple(header for header, action, _, _ in columns if action == "scan")
     verified = tuple(k for k in fingerprints if k in keys)
-    return ReleaseInfo(key_id, out, scanned, verified, out_format)
+    return ReleaseInfo(key_id, out, scanned, verified, out_format, spans, spans_known)
 
 
 class Reidentifier:
@@ -258,6 +282,7 @@ class Reidentifier:
         #: The prefixes the policy's ``encrypt`` writes, longest first.
         self._prefixes = sorted(prefixes, key=len, reverse=True)
         self._fpe_done: dict[str, dict[str, str]] = {}
+        self._span_params: dict[str, FpeParams] = {}
         #: Key ids known to be right: the report checked their fingerprints,
         #: or they decrypted a token in this run.
         self._verified: set[str] = set(release.key_ids) if release is not None else set()
@@ -397,6 +422,43 @@ class Reidentifier:
                 raise _Unreversible(i, reason) from None
         return out
 
+    def fpe_spans(self, value: Any, spans: Spans, index: int = 0) -> str:
+        """``value`` with the ``fpe`` outputs at ``spans`` decrypted (span file positions).
+
+        Raises:
+            _Unreversible: a span that is not in the cell or not an fpe output
+                of this policy, with ``index`` (the caller locates it).
+        """
+        if not isinstance(value, str):
+            raise _Unreversible(index, "the span file names an fpe output in a cell with no text")
+        key_id = self.release.key_id if self.release is not None else None
+        pieces: list[str] = []
+        end = len(value)
+        for start, stop, entity in sorted(spans, reverse=True):
+            spec = self.policy.operator_for(entity)
+            if not 0 <= start < stop <= end or spec.operator != "fpe":
+                raise _Unreversible(
+                    index, f"the span file names an fpe output of {entity} the cell does not hold"
+                )
+            params = self._span_params.get(entity)
+            if params is None:
+                params = self._span_params[entity] = _with_key(spec.params, key_id)
+            try:
+                plain = fpe_decrypt(value[start:stop], params, self.keys, entity)
+            except WrongKeyError as exc:
+                raise _Unreversible(index, str(exc), key=True) from None
+            except InputError as exc:
+                raise _Unreversible(
+                    index, f"the span file's fpe output of {entity} does not reverse: {exc}"
+                ) from None
+            pieces.append(value[stop:end])
+            pieces.append(plain)
+            end = start
+            self.result.fpe_values += 1
+            self.result.key_ids.add(params.key_id or self.keys.default_id)
+        pieces.append(value[:end])
+        return "".join(reversed(pieces))
+
     def nested(self, value: Any) -> Any:
         """Every string inside a JSON value, tokens decrypted."""
         if isinstance(value, str):
@@ -437,13 +499,18 @@ class Reidentifier:
                 "fpe columns of a release are reversed only with its report, which pins the "
                 "key: pass --report"
             )
-        scanned = (
-            free_text
-            or self.release is None
-            or any(h in self.release.scanned for h in header or ())
-        )
-        if in_text and scanned:
-            notes.append("fpe inside free text is not reversed (the policy's entities use fpe)")
+        if not in_text:
+            return
+        if free_text or self.release is None:
+            notes.append(
+                "fpe inside free text is reversed only with a release report and its span file "
+                "(desens anonymize output's is not; the policy's entities use fpe)"
+            )
+        elif not self.release.spans_known and any(h in self.release.scanned for h in header or ()):
+            notes.append(
+                "fpe inside free text is not reversed: the release report names no span file "
+                "(an older desens wrote it)"
+            )
 
 
 def _is_word(char: str) -> bool:
@@ -490,6 +557,7 @@ def reidentify_file(
     """
     release = read_release_report(report, policy, keys, input) if report is not None else None
     worker = Reidentifier(policy, keys, release)
+    spans = _SpanCursor(release.spans if release is not None else None)
     source = str(input)
     # A report says what the release wrote, whatever the file is called.
     kind = _kind(input, fmt or (release.format if release is not None else None))
@@ -516,10 +584,12 @@ def reidentify_file(
         header: dict[str, None] = {}
         with input.open("rb") as raw, atomic_output(output, newline="") as out:
             for objs in chunked(_json_objects(raw, source), BATCH_ROWS):
+                in_spans = spans.take(worker.result.rows, len(objs))
                 worker.result.rows += len(objs)
-                for restored in _jsonl_batch(worker, objs, source):
+                for restored in _jsonl_batch(worker, objs, source, in_spans):
                     header.update(dict.fromkeys(restored))
                     out.write(json.dumps(restored, ensure_ascii=False) + "\n")
+            spans.finish(source)  # before the output is renamed into place
         # Without a report, JSONL may be anonymize output: free text.
         worker.note_unreversed(list(header), free_text=release is None)
     else:
@@ -529,24 +599,65 @@ def reidentify_file(
             types = [f.type for f in schema] if schema is not None else None
             with open_writer(output, columns, output_format, types) as writer:
                 for rows in chunked(reader.rows(), BATCH_ROWS):
+                    first = worker.result.rows
+                    in_spans = spans.take(first, len(rows))
                     worker.result.rows += len(rows)
                     cells: list[list[Any]] = []
                     for c, name in enumerate(columns):
+                        values = [row[1][c] for row in rows]
                         try:
-                            cells.append(worker.column(name, [row[1][c] for row in rows]))
+                            for n, row_spans in in_spans.get(name, {}).items():
+                                values[n] = worker.fpe_spans(values[n], row_spans, n)
+                            cells.append(worker.column(name, values))
                         except _Unreversible as exc:
                             at = rows[exc.index][0]
                             raise exc.located(source, at, f"column {name!r}: ", c + 1) from None
                     writer.write_rows([list(row) for row in zip(*cells, strict=True)])
+                spans.finish(source)
         worker.note_unreversed(columns, free_text=False)
     return worker.result
 
 
+class _SpanCursor:
+    """The span file's cells, taken batch by batch as the released rows are read."""
+
+    def __init__(self, spans: tuple[Path, str] | None) -> None:
+        self._cells = read_spans(*spans) if spans is not None else iter(())
+        self._next = next(self._cells, None)
+        self._path = spans[0] if spans is not None else None
+
+    def take(self, first: int, count: int) -> dict[str, dict[int, Spans]]:
+        """Per column, the spans of rows ``first`` to ``first + count - 1`` (by position)."""
+        out: dict[str, dict[int, Spans]] = {}
+        while self._next is not None and self._next[0] < first + count:
+            row, column, cell = self._next
+            out.setdefault(column, {})[row - first] = cell
+            self._next = next(self._cells, None)
+        return out
+
+    def finish(self, source: str) -> None:
+        """Refuse a span file with cells past the released rows (not this file's)."""
+        if self._next is not None:
+            raise ConfigError(
+                f"the span file {self._path} names rows that {source} does not have: "
+                "it belongs to another release"
+            )
+
+
 def _jsonl_batch(
-    worker: Reidentifier, objs: Sequence[tuple[int, dict[str, Any]]], source: str
+    worker: Reidentifier,
+    objs: Sequence[tuple[int, dict[str, Any]]],
+    source: str,
+    spans: Mapping[str, Mapping[int, Spans]],
 ) -> list[dict[str, Any]]:
     """A batch of JSONL objects: top-level strings by column, the rest tokens only."""
     restored = [dict(obj) for _, obj in objs]
+    for key, of_rows in spans.items():
+        for n, cell in of_rows.items():
+            try:
+                restored[n][key] = worker.fpe_spans(restored[n].get(key), cell)
+            except _Unreversible as exc:
+                raise exc.located(source, objs[n][0], f"field {key!r}: ") from None
     cells: dict[str, list[int]] = {}
     for n, obj in enumerate(restored):
         for key, value in obj.items():

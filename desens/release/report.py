@@ -84,6 +84,9 @@ class ReleaseReport:
     k_anonymity: dict[str, Any] | None
     residual_scan: dict[str, Any]
     seconds: float
+    #: The span file of ``fpe`` outputs in free text (:mod:`desens.release.fpe_spans`):
+    #: its name beside the output, SHA-256 and cells; None when there are none.
+    fpe_spans: dict[str, Any] | None = field(default=None)
     output_sha256: str | None = field(default=None)
 
     @classmethod
@@ -99,6 +102,7 @@ class ReleaseReport:
         version: str,
         k_anonymity: dict[str, Any] | None,
         encoding: str | None,
+        fpe_spans: dict[str, Any] | None = None,
     ) -> ReleaseReport:
         """Assemble the report from a finished run's counts."""
         findings = [
@@ -146,6 +150,7 @@ class ReleaseReport:
                 "passed": not findings,
             },
             seconds=round(time.time() - started, 2),
+            fpe_spans=fpe_spans,
         )
 
     @property

@@ -74,6 +74,9 @@ class ChunkResult:
     residual: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: per residual finding, the input lines of its first rows (WHERE_LIMIT)
     residual_lines: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    #: ``fpe`` outputs in free-text cells: (output row in the chunk, column,
+    #: [(start, end, entity), ...]), in row order
+    fpe_spans: list[tuple[int, str, list[tuple[int, int, str]]]] = field(default_factory=list)
 
     @property
     def rows_out(self) -> int:
@@ -234,6 +237,14 @@ class RowTransformer:
                 removed = sorted(set(range(n)).difference(kept))
                 for tally in tallies:
                     result.entities -= tally(removed)
+                if result.fpe_spans:
+                    position = {row: i for i, row in enumerate(kept)}
+                    result.fpe_spans = [
+                        (position[row], name, spans)
+                        for row, name, spans in result.fpe_spans
+                        if row in position
+                    ]
+        result.fpe_spans.sort(key=_first)  # columns were scanned one after another
         if qi_only or self._qi:
             result.qi = classes
         if not qi_only:
@@ -373,6 +384,8 @@ class RowTransformer:
                 for i in rows:
                     out[i] = item.text
                     of_row[i] = item.entities
+                    if item.fpe_spans:
+                        result.fpe_spans.append((i, plan.name, item.fpe_spans))
                 for entity, count in item.entities.items():
                     result.entities[entity] += count * len(rows)
             return out
@@ -384,8 +397,14 @@ class RowTransformer:
             item = apply(text, spans, subject)
             out[i] = item.text
             of_row[i] = item.entities
+            if item.fpe_spans:
+                result.fpe_spans.append((i, plan.name, item.fpe_spans))
             result.entities.update(item.entities)
         return out
+
+
+def _first(item: tuple[int, str, list[tuple[int, int, str]]]) -> int:
+    return item[0]
 
 
 def _suppresses_records(plan: ColumnPlan) -> bool:

@@ -26,6 +26,7 @@ from desens import tables
 from desens.cli import main
 from desens.keys import KeyRing
 from desens.operators import DecryptParams, decrypt
+from desens.tables import file_sha256
 
 
 def read_csv(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
@@ -223,14 +224,21 @@ def test_fpe_release_round_trips_through_reidentify_with_its_report(
     run = desens(*args)
     assert run.returncode == 0, run.stderr
     assert "release report" in run.stderr
+    # The remark's fpe outputs are reversed by the positions in the span file.
+    spans = (tmp_path / "out.csv.fpe-spans.jsonl").read_text(encoding="utf-8").splitlines()
+    in_text = sum(len(json.loads(line)["spans"]) for line in spans)
+    assert report["fpe_spans"] == {
+        "file": "out.csv.fpe-spans.jsonl",
+        "sha256": file_sha256(tmp_path / "out.csv.fpe-spans.jsonl"),
+        "cells": len(spans),
+    }
     n = len(people.rows)
-    assert f"{n} token(s) and {2 * n} fpe value(s)" in run.stderr
-    assert "note: fpe inside free text is not reversed" in run.stderr
-    remark = HEADER.index("备注")
-    expected = [[*r[:remark], released["备注"], *r[remark + 1 :]] for r, released in zip(
-        people.rows, rows, strict=True
-    )]  # fmt: skip
+    assert in_text >= n  # a contact number in every remark, and some IDs
+    assert f"{n} token(s) and {2 * n + in_text} fpe value(s)" in run.stderr
+    assert "note:" not in run.stderr
+    expected = [list(r) for r in people.rows]
     assert [list(row.values()) for row in read_csv(back)] == expected
+    assert_no_values(people, "\n".join(spans))
     assert_no_values(people, run.stderr)
     # Without the report only tokens are reversed, and stderr says so;
     # another output's report is refused.

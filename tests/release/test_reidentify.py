@@ -279,7 +279,10 @@ default: {operator: keep}
 
 
 def test_notes_say_what_may_be_left(ring: KeyRing, tmp_path: Path) -> None:
-    text_note = "fpe inside free text is not reversed (the policy's entities use fpe)"
+    text_note = (
+        "fpe inside free text is reversed only with a release report and its span file "
+        "(desens anonymize output's is not; the policy's entities use fpe)"
+    )
     src = tmp_path / "r.txt"
     src.write_text("身份证440703198005284213\n", encoding="utf-8")
     result = reidentify_file(src, tmp_path / "o.txt", parse_policy(FPE_TEXT_POLICY), ring)
@@ -367,7 +370,11 @@ def test_report_places_classified_fpe_columns_and_names_the_key(tmp_path: Path) 
     with out.open(encoding="utf-8", newline="") as fh:
         assert list(csv.reader(fh))[1] == [ID, PHONE, f"电话{fake_phone}", "A1"]
     assert (result.fpe_values, result.key_ids) == (2, {"k1"})
-    assert result.notes == ["fpe inside free text is not reversed (the policy's entities use fpe)"]
+    # This report (as before span files) does not say whether the release wrote any.
+    assert result.notes == [
+        "fpe inside free text is not reversed: the release report names no span file "
+        "(an older desens wrote it)"
+    ]
 
 
 def test_a_report_is_refused_unless_it_is_this_files_policys_and_keys(
