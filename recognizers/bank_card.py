@@ -2,33 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
 from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, luhn_valid, to_halfwidth
-from recognizers.labels import CARD_LABELS, NEXT_FIELD_LABELS, glued_after, glued_before
+from recognizers.labels import (
+    CARD_LABELS,
+    NEXT_FIELD_LABELS,
+    before_label,
+    boundary,
+    label_trigger,
+    left_edge,
+)
 
 __all__ = ["CnBankCardRecognizer"]
 
 _D = "[0-9０-９]"
 # Not glued to digits, letters or underscores, nor continuing a dotted or
 # dashed digit run; letters are allowed when they are a label
-# (recognizers.labels): after the number ("...0128Name"), and before it in a
-# pattern of its own ("Card6222021234567890128").
-_LEFT = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])(?<![0-9０-９][.．\-－])"
+# (recognizers.labels): before the number ("Card6222021234567890128") and
+# after it ("...0128Name").
+_NOT_AFTER = ["[0-9０-９A-Za-zＡ-Ｚａ-ｚ_]", "[0-9０-９][.．\\-－]"]
 _RIGHT = (
     r"(?:(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_])(?![.．\-－][0-9０-９])(?!(?P=sep)[0-9０-９])"
-    rf"|{glued_before(NEXT_FIELD_LABELS)})"
+    rf"|{before_label(NEXT_FIELD_LABELS)})"
 )
 # 16-19 digits: four groups of four, then 0-3 more digits, the groups separated
 # by nothing or by one kind of separator throughout ("6222 0212 3456 7890 123").
-_REST = (
-    rf"{_D}{{3}}(?P<sep>[ \-－]?){_D}{{4}}(?P=sep){_D}{{4}}(?P=sep){_D}{{4}}"
+_BODY = (
+    rf"{_D}{{4}}(?P<sep>[ \-－]?){_D}{{4}}(?P=sep){_D}{{4}}(?P=sep){_D}{{4}}"
     rf"(?:(?P=sep){_D}{{1,3}})?"
 )
-_BODY = rf"{_D}{_REST}"
+
+
+def _patterns(left: str) -> list[Pattern]:
+    """The patterns, with ``left`` as their left edge."""
+    return [
+        Pattern("cn_bank_card_unionpay", rf"{left}(?=[6６][2２]){_BODY}{_RIGHT}", 0.7),
+        # Card networks' leading digits: 3 JCB/Amex, 4 Visa, 5 Mastercard, 6 Discover.
+        Pattern("bank_card_network", rf"{left}(?![6６][2２])(?=[3-6３-６]){_BODY}{_RIGHT}", 0.5),
+        Pattern("bank_card_other", rf"{left}(?=[1-27-9１-２７-９]){_BODY}{_RIGHT}", 0.3),
+    ]
 
 
 class CnBankCardRecognizer(BatchPatternRecognizer):
@@ -49,18 +66,9 @@ class CnBankCardRecognizer(BatchPatternRecognizer):
     """
 
     ENTITY = "CN_BANK_CARD"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("cn_bank_card_unionpay", rf"{_LEFT}(?=[6６][2２]){_BODY}{_RIGHT}", 0.7),
-        # Card networks' leading digits: 3 JCB/Amex, 4 Visa, 5 Mastercard, 6 Discover.
-        Pattern(
-            "bank_card_network",
-            rf"{_LEFT}(?![6６][2２])(?=[3-6３-６]){_BODY}{_RIGHT}",
-            0.5,
-        ),
-        Pattern("bank_card_other", rf"{_LEFT}(?=[1-27-9１-２７-９]){_BODY}{_RIGHT}", 0.3),
-        # After a card label: the label is the evidence a network's digit gives.
-        Pattern("bank_card_labelled", rf"{_D}{glued_after(CARD_LABELS, _D)}{_REST}{_RIGHT}", 0.5),
-    ]
+    PATTERNS: ClassVar[list[Pattern]] = _patterns(left_edge(_NOT_AFTER, CARD_LABELS))
+    UNLABELLED_PATTERNS: ClassVar[list[Pattern]] = _patterns(boundary(_NOT_AFTER))
+    LABEL_TRIGGER: ClassVar[re.Pattern[str] | None] = label_trigger(CARD_LABELS)
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 16  # digits: 16-19 digits
     STDLIB_RE: ClassVar[bool] = True

@@ -118,6 +118,14 @@ class BatchPatternRecognizer(PatternRecognizer):
     SCAN_ALPHABET: ClassVar[str] = ""
     SCAN_KEYS: ClassVar[str] = DIGITS
     SCAN_MIN_KEYS: ClassVar[int] = 1
+    #: The ``PATTERNS`` with a plain left boundary instead of one that also
+    #: allows a label (:func:`recognizers.labels.left_edge`), in the same
+    #: order, names and scores. The batch path uses them for a batch in which
+    #: ``LABEL_TRIGGER`` finds no label glued to a number: there they find
+    #: the same, faster (the phone patterns ran 1.8 times slower with label
+    #: edges). Empty: always ``PATTERNS``.
+    UNLABELLED_PATTERNS: ClassVar[list[Pattern]] = []
+    LABEL_TRIGGER: ClassVar[re.Pattern[str] | None] = None
     #: Run the batch path's patterns with the stdlib ``re`` engine (same
     #: matches for patterns both engines read alike; a test compares the batch
     #: path with presidio's). Several times faster for patterns that open with
@@ -187,7 +195,7 @@ class BatchPatternRecognizer(PatternRecognizer):
     def scan_patterns(self) -> tuple[str, ...]:
         """The patterns in stdlib ``re`` syntax, for :func:`~recognizers.excerpt.member_table`."""
         patterns: list[Pattern] = self.patterns  # type: ignore[has-type]
-        return tuple(p.regex for p in patterns)
+        return tuple(p.regex for p in [*patterns, *self.UNLABELLED_PATTERNS])
 
     def _alphabet(self) -> Alphabet | None:
         if not self.SCAN_ALPHABET or (self.global_regex_flags or 0) & regex.IGNORECASE:
@@ -219,6 +227,9 @@ class BatchPatternRecognizer(PatternRecognizer):
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         text, origin = self._scan_text(joined)
+        trigger = self.LABEL_TRIGGER
+        if self.UNLABELLED_PATTERNS and trigger is not None and not trigger.search(text):
+            patterns = self.UNLABELLED_PATTERNS
         validate = self.validate_result
         # presidio's own invalidate_result never invalidates: skip the call.
         invalidate = (

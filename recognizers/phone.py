@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
 from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
-from recognizers.labels import NEXT_FIELD_LABELS, PHONE_LABELS, glued_after, glued_before
+from recognizers.labels import (
+    NEXT_FIELD_LABELS,
+    PHONE_LABELS,
+    before_label,
+    boundary,
+    label_trigger,
+    left_edge,
+)
 
 __all__ = ["CnPhoneRecognizer"]
 
@@ -16,24 +24,20 @@ _SEP = "[ \\-－]"
 # Not glued to digits, letters or underscores, nor continuing a dotted or
 # dashed digit run ("3.14159265358", "2023-13812345678"), nor the local part
 # of an e-mail address ("13812345678@qq.com"). Letters are allowed when they
-# are a label (recognizers.labels): after the number ("13812345678Email"), and
-# before a mobile number in a pattern of its own ("Tel13812345678").
-_LEFT = (
-    r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_+＋@＠])"
-    r"(?<![0-9０-９][.．\-－])"
-)
+# are a label (recognizers.labels): before the number ("Tel13812345678",
+# "Fax0750-1234567") and after it ("13812345678Email").
+_NOT_AFTER = ["[0-9０-９A-Za-zＡ-Ｚａ-ｚ_+＋@＠]", "[0-9０-９][.．\\-－]"]
 _RIGHT = (
     r"(?:(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@＠])(?![.．\-－][0-9０-９])"
-    rf"|{glued_before(NEXT_FIELD_LABELS)})"
+    rf"|{before_label(NEXT_FIELD_LABELS)})"
 )
+
 
 # +86, 0086, (86), （86）, (+86), each optionally followed by a space or dash.
 _PREFIX = rf"(?:[+＋][8８][6６]|[0０]{{2}}[8８][6６]|[(（][+＋]?[8８][6６][)）]){_SEP}?"
 
 # Mobile: 1[3-9] + 9 digits, in one run or grouped 3-4-4 by one kind of separator.
-_MOBILE_REST = rf"[3-9３-９]{_D}(?P<msep>{_SEP}?){_D}{{4}}(?P=msep){_D}{{4}}"
-_MOBILE = rf"[1１]{_MOBILE_REST}"
-_MOBILE_AFTER_LABEL = rf"[1１]{glued_after(PHONE_LABELS, '[1１]')}{_MOBILE_REST}"
+_MOBILE = rf"[1１][3-9３-９]{_D}(?P<msep>{_SEP}?){_D}{{4}}(?P=msep){_D}{{4}}"
 
 # Area codes: 010 and 02x are three digits, the rest 0 + three digits.
 _AREA = r"[0０](?:[1１][0０]|[2２][0-9０-９]|[3-9３-９][0-9０-９]{2})"
@@ -44,6 +48,29 @@ _AREA_NO_ZERO = r"(?:[1１][0０]|[2２][0-9０-９]|[3-9３-９][0-9０-９]{2}
 _LOCAL = rf"[1-9１-９]{_D}{{6,7}}"
 _LOCAL_STRICT = rf"[2-9２-９]{_D}{{6,7}}"
 _EXTENSION = rf"(?:(?:[\-－]|转|ext\.?|x){_D}{{1,6}})?"
+
+
+def _patterns(left: str) -> list[Pattern]:
+    """The patterns, with ``left`` as their left edge."""
+    return [
+        Pattern("cn_mobile", rf"{left}(?:{_PREFIX})?{_MOBILE}{_RIGHT}", 0.65),
+        Pattern(
+            "cn_landline_bracketed",
+            rf"{left}(?:{_PREFIX})?[(（]{_AREA}[)）]{_SEP}?{_LOCAL}{_EXTENSION}{_RIGHT}",
+            0.5,
+        ),
+        Pattern(
+            "cn_landline_separated",
+            rf"{left}(?:{_PREFIX})?{_AREA}{_SEP}{_LOCAL}{_EXTENSION}{_RIGHT}",
+            0.5,
+        ),
+        Pattern(
+            "cn_landline_international",
+            rf"{left}{_PREFIX}{_AREA_NO_ZERO}{_SEP}{_LOCAL}{_EXTENSION}{_RIGHT}",
+            0.5,
+        ),
+        Pattern("cn_landline_run", rf"{left}{_AREA}{_LOCAL_STRICT}{_RIGHT}", 0.3),
+    ]
 
 
 class CnPhoneRecognizer(BatchPatternRecognizer):
@@ -63,26 +90,9 @@ class CnPhoneRecognizer(BatchPatternRecognizer):
     """
 
     ENTITY = "PHONE_NUMBER"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("cn_mobile", rf"{_LEFT}(?:{_PREFIX})?{_MOBILE}{_RIGHT}", 0.65),
-        Pattern("cn_mobile_labelled", rf"{_MOBILE_AFTER_LABEL}{_RIGHT}", 0.65),
-        Pattern(
-            "cn_landline_bracketed",
-            rf"{_LEFT}(?:{_PREFIX})?[(（]{_AREA}[)）]{_SEP}?{_LOCAL}{_EXTENSION}{_RIGHT}",
-            0.5,
-        ),
-        Pattern(
-            "cn_landline_separated",
-            rf"{_LEFT}(?:{_PREFIX})?{_AREA}{_SEP}{_LOCAL}{_EXTENSION}{_RIGHT}",
-            0.5,
-        ),
-        Pattern(
-            "cn_landline_international",
-            rf"{_LEFT}{_PREFIX}{_AREA_NO_ZERO}{_SEP}{_LOCAL}{_EXTENSION}{_RIGHT}",
-            0.5,
-        ),
-        Pattern("cn_landline_run", rf"{_LEFT}{_AREA}{_LOCAL_STRICT}{_RIGHT}", 0.3),
-    ]
+    PATTERNS: ClassVar[list[Pattern]] = _patterns(left_edge(_NOT_AFTER, PHONE_LABELS))
+    UNLABELLED_PATTERNS: ClassVar[list[Pattern]] = _patterns(boundary(_NOT_AFTER))
+    LABEL_TRIGGER: ClassVar[re.Pattern[str] | None] = label_trigger(PHONE_LABELS)
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 10  # digits: area code + local number, or a mobile
     STDLIB_RE: ClassVar[bool] = True  # the mobile pattern runs ~40% faster there

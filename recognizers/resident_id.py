@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
 from recognizers.batch import NUMBER_ALPHABET, BatchPatternRecognizer
 from recognizers.checksums import is_valid_resident_id, to_halfwidth
-from recognizers.labels import ID_LABELS, NEXT_FIELD_LABELS, glued_after, glued_before
+from recognizers.labels import (
+    ID_LABELS,
+    NEXT_FIELD_LABELS,
+    before_label,
+    boundary,
+    label_trigger,
+    left_edge,
+)
 
 __all__ = ["CnResidentIdRecognizer"]
 
@@ -16,11 +24,27 @@ _D = "[0-9０-９]"
 _CHECK = "[0-9０-９XxＸｘ]"
 # A match must not be glued to other digits or Latin letters (order numbers,
 # serials, longer digit runs), in either width, unless the letters are a
-# label (recognizers.labels): after the number ("...1234Tel"), and before an
-# 18-character one in a pattern of its own ("ID440703199003071234").
-_LEFT = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
-_FIRST = "[1-9１-９]"
-_RIGHT = rf"(?:(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])|{glued_before(NEXT_FIELD_LABELS)})"
+# label (recognizers.labels) of an 18-character one: before it
+# ("ID440703199003071234") or after it ("...1234Tel").
+_NOT_AFTER = ["[0-9０-９A-Za-zＡ-Ｚａ-ｚ]"]
+_LEFT = boundary(_NOT_AFTER)
+_RIGHT = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+# An 18-character ID, checked by its check character, may also run into a
+# next field's label; a legacy 15-digit one, which has none, may not.
+_RIGHT_18 = rf"(?:{_RIGHT}|{before_label(NEXT_FIELD_LABELS)})"
+
+
+def _patterns(edge: str) -> list[Pattern]:
+    """The patterns, with ``edge`` as the left edge of an 18-character ID."""
+    return [
+        Pattern("cn_id_18", rf"{edge}[1-9１-９]{_D}{{16}}{_CHECK}{_RIGHT_18}", 0.4),
+        Pattern(
+            "cn_id_18_grouped",
+            rf"{edge}[1-9１-９]{_D}{{5}}([ \-]){_D}{{8}}\1{_D}{{3}}{_CHECK}{_RIGHT_18}",
+            0.4,
+        ),
+        Pattern("cn_id_15", rf"{_LEFT}[1-9１-９]{_D}{{14}}{_RIGHT}", 0.4),
+    ]
 
 
 class CnResidentIdRecognizer(BatchPatternRecognizer):
@@ -40,20 +64,9 @@ class CnResidentIdRecognizer(BatchPatternRecognizer):
     """
 
     ENTITY = "CN_RESIDENT_ID"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("cn_id_18", rf"{_LEFT}{_FIRST}{_D}{{16}}{_CHECK}{_RIGHT}", 0.4),
-        Pattern(
-            "cn_id_18_labelled",
-            rf"{_FIRST}{glued_after(ID_LABELS, _FIRST)}{_D}{{16}}{_CHECK}{_RIGHT}",
-            0.4,
-        ),
-        Pattern(
-            "cn_id_18_grouped",
-            rf"{_LEFT}[1-9１-９]{_D}{{5}}([ \-]){_D}{{8}}\1{_D}{{3}}{_CHECK}{_RIGHT}",
-            0.4,
-        ),
-        Pattern("cn_id_15", rf"{_LEFT}[1-9１-９]{_D}{{14}}{_RIGHT}", 0.4),
-    ]
+    PATTERNS: ClassVar[list[Pattern]] = _patterns(left_edge(_NOT_AFTER, ID_LABELS))
+    UNLABELLED_PATTERNS: ClassVar[list[Pattern]] = _patterns(_LEFT)
+    LABEL_TRIGGER: ClassVar[re.Pattern[str] | None] = label_trigger(ID_LABELS)
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 15  # digits: the 15-digit legacy number
     STDLIB_RE: ClassVar[bool] = True

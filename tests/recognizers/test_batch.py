@@ -16,6 +16,10 @@ TEXTS = [r["text"] for r in generate_records(400, seed=5)] + [
     "单行\n两行：13800138000\n三行",
     "440703198503122014",  # a match at the very start and end of a text
     "13800138000",
+    # numbers glued to labels (recognizers.labels), and words that are none
+    "Tel13812345678，wx13912345678Email:a@b.cn；Fax0750-1234567",
+    "ID11010519491231002XName张三 Card6222021234567890128",
+    "Hotel13812345678 uuid11010519491231002X SN6222021234567890128",
 ]
 
 

@@ -60,6 +60,11 @@ def score(text: str) -> float:
         pytest.param("13812345678Email:a@b.cn", [(ENTITY, 0, 11)], id="glued-label-after"),
         pytest.param("0750-1234567Fax", [(ENTITY, 0, 12)], id="landline-glued-label-after"),
         pytest.param("Tel13812345678Name", [(ENTITY, 3, 14)], id="glued-both-sides"),
+        pytest.param("phoneNo13812345678", [(ENTITY, 7, 18)], id="glued-camel-case-label"),
+        pytest.param("lxdh13812345678", [(ENTITY, 4, 15)], id="glued-pinyin-label"),
+        pytest.param("Fax0750-1234567", [(ENTITY, 3, 15)], id="landline-after-label"),
+        pytest.param("Tel(0750)1234567", [(ENTITY, 3, 16)], id="bracketed-after-label"),
+        pytest.param("Tel+8613812345678", [(ENTITY, 3, 17)], id="prefixed-after-label"),
     ],
 )
 def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
@@ -94,7 +99,12 @@ def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
         pytest.param("13812345678abc", id="before-other-letters"),
         pytest.param("Tel913812345678", id="label-then-longer-run"),
         pytest.param("Tel13812345678A", id="label-then-glued-code"),
-        pytest.param("Hotel-ab13812345678cd", id="hex-run"),
+        pytest.param("ab13812345678cd", id="hex-run"),
+        pytest.param("Hotel13812345678", id="label-inside-a-word"),
+        pytest.param("iPhone13812345678", id="label-at-a-words-end"),
+        pytest.param("9111QQ13812345678", id="label-inside-a-code"),
+        pytest.param("13812345678telecom", id="label-starting-a-word"),
+        pytest.param("13812345678mail@qq.com", id="email-local-part-with-label"),
     ],
 )
 def test_hard_negatives(text: str) -> None:

@@ -52,6 +52,10 @@ def spans(text: str) -> list[tuple[str, int, int]]:
         pytest.param("身份证110105491231002", [(ENTITY, 3, 18)], id="legacy-15"),
         pytest.param(f"ID{VALID}", [(ENTITY, 2, 20)], id="glued-label-before"),
         pytest.param(f"sfzh{VALID_X}", [(ENTITY, 4, 22)], id="glued-pinyin-label"),
+        pytest.param(f"idCardNo{VALID}", [(ENTITY, 8, 26)], id="glued-camel-case-label"),
+        pytest.param(
+            f"ID{VALID[:6]}-{VALID[6:14]}-{VALID[14:]}", [(ENTITY, 2, 22)], id="grouped-after-label"
+        ),
         pytest.param(f"{VALID}Tel13800000000", [(ENTITY, 0, 18)], id="glued-label-after"),
     ],
 )
@@ -73,6 +77,9 @@ def test_positives(text: str, expected: list[tuple[str, int, int]]) -> None:
         pytest.param(VALID + "AB", id="before-other-letters"),
         pytest.param("ID9" + VALID, id="label-then-longer-run"),
         pytest.param("ID110105491231002", id="legacy-15-after-label"),
+        pytest.param("110105491231002Tel", id="legacy-15-before-label"),
+        pytest.param("uuid" + VALID, id="label-at-a-words-end"),
+        pytest.param(VALID + "Identity", id="label-starting-a-word"),
         pytest.param("2023-11-22 2023年11月22日 20231122", id="dates"),
         pytest.param("¥1,234,567.89 12345678.00元", id="amounts"),
         pytest.param("时间戳1700000000123", id="timestamp"),
