@@ -267,7 +267,21 @@ class TableReader(AbstractContextManager["TableReader"]):
                 f"{self.source}: not a readable Parquet file ({type(exc).__name__})"
             ) from None
         self.header = list(self._pq.schema_arrow.names)
-        self.arrow_schema = self._pq.schema_arrow
+        # Binary columns are read as UTF-8 text: writers store strings that
+        # way, and bytes would pass the scans unread.
+        import pyarrow as pa
+
+        schema = self._pq.schema_arrow
+        self._binary_columns = [
+            i
+            for i, f in enumerate(schema)
+            if pa.types.is_binary(f.type)
+            or pa.types.is_large_binary(f.type)
+            or pa.types.is_fixed_size_binary(f.type)
+        ]
+        for i in self._binary_columns:
+            schema = schema.set(i, schema.field(i).with_type(pa.string()))
+        self.arrow_schema = schema
         self._pq_rows = self._pq.metadata.num_rows
         self._pq_done = 0
         self._check_header()
@@ -276,9 +290,26 @@ class TableReader(AbstractContextManager["TableReader"]):
         self._pq_done = 0
         for batch in self._pq.iter_batches(batch_size=8192):
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            for i in self._binary_columns:
+                columns[i] = self._as_text(columns[i], i)
             for values in zip(*columns, strict=True):
                 self._pq_done += 1
                 yield self._pq_done, list(values)
+
+    def _as_text(self, values: list[Any], column: int) -> list[str | None]:
+        out: list[str | None] = []
+        for n, value in enumerate(values):
+            try:
+                out.append(None if value is None else bytes(value).decode("utf-8"))
+            except UnicodeDecodeError:
+                raise BadRecordError(
+                    self.source,
+                    self._pq_done + n + 1,
+                    f"binary column {self.header[column]!r} holds bytes that are not UTF-8 "
+                    "text; convert it to text, or drop it",
+                    column=column + 1,
+                ) from None
+        return out
 
     # -- common -----------------------------------------------------------------
 
@@ -431,7 +462,7 @@ class TableWriter(AbstractContextManager["TableWriter"]):
         if self._buffer:
             columns = list(zip(*self._buffer, strict=True))
             table = pa.Table.from_arrays(
-                [pa.array(col, type=f.type) for col, f in zip(columns, self._schema, strict=True)],
+                [_arrow_array(col, f.type) for col, f in zip(columns, self._schema, strict=True)],
                 schema=self._schema,
             )
             self._pq.write_table(table)
@@ -451,6 +482,29 @@ class TableWriter(AbstractContextManager["TableWriter"]):
                 self._pq.close()
             if exc is not None:
                 raise exc  # re-raised inside the stack, so atomic_output discards the file
+
+
+def _arrow_array(values: Sequence[Any], kind: Any) -> Any:
+    """``values`` as an Arrow array of ``kind``; a string column takes numbers as text.
+
+    JSONL input has numbers and booleans where a text column of the output
+    (its type unknown, so string) expects text: they are written as JSON
+    writes them (``138``, ``true``).
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, type=kind)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        if not pa.types.is_string(kind):
+            raise
+        return pa.array(
+            [
+                v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                for v in values
+            ],
+            type=kind,
+        )
 
 
 def open_writer(

@@ -9,7 +9,8 @@ digits in a row, allowing the separators phones and cards are written with:
 IDs, cards, phones, the USCC's division code and a passport's digits all do.
 Values without such a run are clean by construction and never reach the
 analyzer; masked phones (``138****5678``), generalized dates and addresses,
-names and most pseudonyms are. The check runs over a whole column at once
+names and most pseudonyms are. Numbers and other scalars (JSONL, Parquet)
+are scanned as the text they are written as. The check runs over a whole column at once
 (:func:`candidates`), and values found clean are remembered per column where
 they repeat.
 """
@@ -51,6 +52,23 @@ _ZEROS = bytes.maketrans(b"0123456789 -()", b"0" * 14)
 _RUN = b"0" * 7
 # Full-width digits and separators start with these bytes in UTF-8.
 _FULLWIDTH = b"\xef\xbc"
+
+
+def _as_text(column: Sequence[Any]) -> list[str | None]:
+    """A column's cells as text: numbers and other scalars as written, no nested values.
+
+    A phone stored as a JSON number or a Parquet integer is as much a leak
+    as one stored as text. Nested values are refused before a release
+    (:func:`desens.records.check_flat`) unless their column is dropped.
+    """
+    return [
+        v
+        if isinstance(v, str)
+        else None
+        if v is None or isinstance(v, (bool, list, dict))
+        else str(v)
+        for v in column
+    ]
 
 
 def safe_by_construction(plan: ColumnPlan) -> bool:
@@ -136,6 +154,8 @@ class ResidualScanner:
         ``str`` (text input), which saves a pass. ``where`` gets, per finding,
         the positions in the chunk of its first :data:`WHERE_LIMIT` rows.
         """
+        if not all_str:  # numbers are scanned as the text they are written as
+            columns = [_as_text(c) for c in columns]
         found_in: list[tuple[int, str]] = []
         for i, values in enumerate(columns):
             if self.skipped[i]:
@@ -185,10 +205,7 @@ class ResidualScanner:
         clean, rate = self._clean[i], self._rate[i]
         if all_str and not rate.on:  # values rarely repeat: check them all, then dedupe
             return list(dict.fromkeys(candidates(column)))
-        try:
-            distinct: Any = dict.fromkeys(column)
-        except TypeError:  # nested JSON values: only text is scanned
-            distinct = dict.fromkeys(v for v in column if isinstance(v, str))
+        distinct: Any = dict.fromkeys(column)
         if rate.on:
             if len(clean) > CACHE_LIMIT:
                 clean.clear()

@@ -356,8 +356,10 @@ class RowTransformer:
     ) -> list[Any]:
         """Free text: each distinct text of the chunk is analyzed once."""
         assert self._text is not None
-        idx = [i for i, v in enumerate(values) if isinstance(v, str) and v]
-        texts = [values[i] for i in idx]
+        # Numbers and other scalars are text too (a phone stored as a JSON
+        # number); they come out as text, as every transformed column does.
+        idx = [i for i, v in enumerate(values) if _is_text(v)]
+        texts = [v if isinstance(v := values[i], str) else str(v) for i in idx]
         # Spans found in a text depend on the text and the column's name only:
         # each distinct text is analyzed once, and remembered across chunks.
         known = self._found.setdefault(plan.index, {})
@@ -368,6 +370,8 @@ class RowTransformer:
         found = known
         subjects = columns[self._subject] if self._subject is not None else None
         out = list(values)
+        for i, text in zip(idx, texts, strict=True):
+            out[i] = text
         apply = self._text.apply
         # The entities found in each row with findings, to take back those of
         # rows suppressed later (other cells, None or JSON lists, found none).
@@ -401,6 +405,11 @@ class RowTransformer:
                 result.fpe_spans.append((i, plan.name, item.fpe_spans))
             result.entities.update(item.entities)
         return out
+
+
+def _is_text(value: Any) -> bool:
+    """A cell to scan: text, or a number or other scalar written as text."""
+    return value is not None and value != "" and not isinstance(value, (bool, list, dict))
 
 
 def _first(item: tuple[int, str, list[tuple[int, int, str]]]) -> int:
