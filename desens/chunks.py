@@ -35,7 +35,7 @@ from typing import IO, Any, SupportsIndex
 
 from desens.errors import BadRecordError
 from desens.parallel import out_of_band
-from desens.records import check_flat, parse_json_object
+from desens.records import check_flat, csv_text, parse_json_object
 
 __all__ = [
     "BOM",
@@ -367,9 +367,7 @@ class ChunkCodec:
                 dumps(dict(zip(header, row, strict=True)), ensure_ascii=False) + "\n"
                 for row in rows
             )
-        out = io.StringIO()
-        csv.writer(out, delimiter=_delimiter(self.format), lineterminator="\n").writerows(rows)
-        return out.getvalue()
+        return csv_text(rows, _delimiter(self.format))
 
     def format_columns(self, header: Sequence[str], columns: Sequence[Sequence[Any]]) -> bytes:
         """Columns (at least one) as output bytes, exactly as :meth:`format_rows` writes them."""

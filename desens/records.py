@@ -10,9 +10,11 @@ Errors never quote the line's content.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -214,3 +216,25 @@ def check_flat(
                 f"field {name!r} holds {_kind(value)}; tables take flat records: flatten it, "
                 "or drop the field",
             )
+
+
+def csv_text(rows: Iterable[Sequence[Any]], delimiter: str) -> str:
+    """Rows as CSV/TSV text, one record a line (LF), quoted as ``csv`` does.
+
+    A field holding a CR is quoted too: ``csv.writer`` with an LF line
+    terminator leaves it bare, and a reader then takes it for a line break
+    (a cell starting with CR lost it, and the record shifted).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    quoting = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        if any(isinstance(v, str) and "\r" in v for v in row):
+            writer.writerows(batch)
+            batch = []
+            quoting.writerow(row)
+        else:
+            batch.append(row)
+    writer.writerows(batch)
+    return out.getvalue()

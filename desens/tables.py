@@ -32,7 +32,7 @@ from typing import IO, Any, Literal
 from desens.atomic import Writeback, atomic_output
 from desens.chunks import check_decoded
 from desens.errors import BadRecordError, ConfigError, InputError
-from desens.records import parse_json_object
+from desens.records import csv_text, parse_json_object
 
 __all__ = [
     "FORMATS",
@@ -414,10 +414,7 @@ class TableWriter(AbstractContextManager["TableWriter"]):
             self._put(self._csv_text([self.header]).encode("utf-8"))
 
     def _csv_text(self, rows: Sequence[Row]) -> str:
-        out = io.StringIO()
-        delimiter = "\t" if self.format == "tsv" else ","
-        csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
-        return out.getvalue()
+        return csv_text(rows, "\t" if self.format == "tsv" else ",")
 
     def _put(self, data: bytes) -> None:
         self._binary.write(data)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desens.errors import BadRecordError
-from desens.records import JsonRecord, read_jsonl, read_lines
+from desens.records import JsonRecord, csv_text, read_jsonl, read_lines
 
 
 def _jsonl(data: bytes, field: str = "text") -> list[JsonRecord | BadRecordError]:
@@ -105,3 +108,12 @@ def test_bad_record_error_survives_pickle() -> None:
     err = pickle.loads(pickle.dumps(BadRecordError("in.csv", 3, "ragged", column=2)))
     assert (err.source, err.line, err.reason, err.column) == ("in.csv", 3, "ragged", 2)
     assert str(err) == "in.csv:3:2: ragged"
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(st.text('a,\t"\r\n 1张', max_size=6), min_size=2, max_size=3), max_size=5))
+def test_csv_text_reads_back_as_written(rows: list[list[str]]) -> None:
+    for delimiter in (",", "\t"):
+        text = csv_text(rows, delimiter)
+        back = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        assert back == rows

@@ -14,6 +14,10 @@ one), offsets count characters of the released cell, end exclusive. The file
 holds positions and entity types, never a value. The release report names it
 with its SHA-256 (``fpe_spans``), so a span file that does not belong to the
 output it sits next to is refused.
+
+It is material for the key holder, not for publication: it tells which
+identifier-shaped strings of the output are pseudonyms, and so that others
+may be real. It is written with file mode 0600, like a key ring.
 """
 
 from __future__ import annotations
@@ -69,7 +73,9 @@ class SpanFile:
         """Record the cells of one chunk, whose first output row is ``first_row``."""
         for row, column, spans in cells:
             if self._out is None:
-                self._out = self._stack.enter_context(atomic_output(self.path, newline=""))
+                self._out = self._stack.enter_context(
+                    atomic_output(self.path, newline="", file_mode=0o600)
+                )
             line = json.dumps(
                 {"row": first_row + row, "column": column, "spans": [list(s) for s in spans]},
                 ensure_ascii=False,

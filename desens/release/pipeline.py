@@ -15,8 +15,9 @@ The run, in order, and what stops it before any output exists:
    writing to a temporary file, and scan the output for residual personal data.
 7. If the residual scan found resident IDs, phones, cards, USCCs or passports,
    the output is discarded and :class:`ResidualDataError` raised; else the
-   output is renamed into place, and then the positions of ``fpe`` outputs in
-   free text, if any (:mod:`desens.release.fpe_spans`). Either way the report
+   output is renamed into place, just after the positions of ``fpe`` outputs
+   in free text, if any (:mod:`desens.release.fpe_spans`; else an earlier
+   release's span file beside the output is removed). Either way the report
    is written.
 
 Numbered ``replace`` tags (``<PERSON_1>``) are consistent within one process
@@ -385,10 +386,11 @@ def _write(
     )
     try:
         with (
-            SpanFile(span_path(options.output)) as span_file,
             open_writer(
                 options.output, header, out_format, _arrow_types(reader, out_plans)
             ) as writer,
+            # Exits before the writer: the span file is in place before the output is.
+            SpanFile(span_path(options.output)) as span_file,
             _source(options, reader, setup.plans) as source,
         ):
             for data, result in ordered_map(
@@ -423,6 +425,7 @@ def _write(
                 fpe_spans=span_file.describe(),
             )  # fmt: skip
             if report.leaked:
+                report.fpe_spans = None  # discarded with the output
                 raise ResidualDataError(
                     f"the residual scan found personal data in the output "
                     f"({report.leak_summary()}); nothing was written. "
@@ -433,6 +436,8 @@ def _write(
         raise
     # Hashed as written; a Parquet file is complete once its writer closed.
     report.output_sha256 = writer.sha256()
+    if report.fpe_spans is None:  # an earlier release's, beside the output it replaced
+        span_path(options.output).unlink(missing_ok=True)
     return report
 
 

@@ -560,6 +560,10 @@ def reidentify_file(
     spans = _SpanCursor(release.spans if release is not None else None)
     source = str(input)
     # A report says what the release wrote, whatever the file is called.
+    if release is not None and release.format and fmt not in (None, "text", release.format):
+        raise ConfigError(
+            f"{source} is {release.format} by its release report, not {fmt}: drop --format"
+        )
     kind = _kind(input, fmt or (release.format if release is not None else None))
     if kind == "text" and release is not None and release.format is not None:
         raise ConfigError(
@@ -601,6 +605,12 @@ def reidentify_file(
                 for rows in chunked(reader.rows(), BATCH_ROWS):
                     first = worker.result.rows
                     in_spans = spans.take(first, len(rows))
+                    if not in_spans.keys() <= set(columns):
+                        raise ConfigError(
+                            f"the span file names columns {source} does not have "
+                            f"({', '.join(sorted(in_spans.keys() - set(columns)))}): it belongs "
+                            "to another release, or the file is read in another format"
+                        )
                     worker.result.rows += len(rows)
                     cells: list[list[Any]] = []
                     for c, name in enumerate(columns):

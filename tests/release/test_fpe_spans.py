@@ -214,3 +214,89 @@ def test_a_span_that_is_not_an_fpe_output_is_located(tmp_path: Path) -> None:
     assert (info.value.line, info.value.column) == (line, 3)
     assert "does not reverse" in str(info.value)
     assert not (tmp_path / "back.csv").exists()
+
+
+TWO_COLUMNS = """\
+name: two
+data_class: custom
+entities:
+  CN_RESIDENT_ID: {operator: fpe}
+  PHONE_NUMBER: {operator: fpe}
+  CN_LICENSE_PLATE: {operator: date_shift}  # none in the text: spans go per subject
+default: {operator: keep}
+columns:
+  - {name: 身份证号, entity: CN_RESIDENT_ID, operator: fpe, subject_key: true}
+  - {name: 备注, scan: true}
+  - {name: 说明, scan: true}
+"""
+
+
+def test_two_scanned_columns_per_subject_and_tsv_round_trip(tmp_path: Path) -> None:
+    rows = _table(200)
+    src = tmp_path / "in.csv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["身份证号", "备注", "说明"])
+        writer.writerows([r[0], r[2], "\r另附" + r[2]] for r in rows)  # a CR first, too
+    keys = KeyRing.generate()
+    policy = parse_policy(TWO_COLUMNS)
+    out = tmp_path / "out.tsv"
+    report = release(ReleaseOptions(src, out, policy, keys=keys))
+    cells = [json.loads(line) for line in span_path(out).read_text(encoding="utf-8").splitlines()]
+    assert {c["column"] for c in cells} == {"备注", "说明"}
+    report.output_sha256 = file_sha256(out)
+    (tmp_path / "r.json").write_text(report.to_json(), encoding="utf-8")
+    back = tmp_path / "back.csv"
+    reidentify_file(out, back, policy, keys, report=tmp_path / "r.json")
+    assert _read(back) == [[r[0], r[2], "\r另附" + r[2]] for r in rows]
+
+
+def test_spans_past_the_output_or_in_a_missing_column_are_refused(tmp_path: Path) -> None:
+    out, report, keys = _released(tmp_path)
+    policy = parse_policy(POLICY.replace("k_anonymity: {k: 25}\n", ""))
+    spans = span_path(out)
+    body = spans.read_text(encoding="utf-8")
+    data = json.loads(report.read_text(encoding="utf-8"))
+    for extra, message in [
+        ('{"row": 120, "column": "备注", "spans": [[0, 11, "PHONE_NUMBER"]]}\n', "does not have"),
+        ('{"row": 119, "column": "手机", "spans": [[0, 11, "PHONE_NUMBER"]]}\n', "columns"),
+    ]:
+        spans.write_text(body + extra, encoding="utf-8")
+        data["fpe_spans"]["sha256"] = file_sha256(spans)
+        report.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            reidentify_file(out, tmp_path / "back.csv", policy, keys, report=report)
+        assert not (tmp_path / "back.csv").exists()
+
+
+def test_the_span_files_key_must_be_pinned_by_the_report(tmp_path: Path) -> None:
+    out, report, keys = _released(tmp_path)
+    policy = parse_policy(POLICY.replace("k_anonymity: {k: 25}\n", ""))
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["key_fingerprints"] = {}
+    data["columns"] = [{**c, "operator": None, "action": "keep"} for c in data["columns"]]
+    report.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match="names no fingerprint"):
+        reidentify_file(out, tmp_path / "back.csv", policy, keys, report=report)
+
+
+def test_a_failed_or_fpe_free_release_leaves_no_span_file(tmp_path: Path) -> None:
+    out, _, keys = _released(tmp_path)
+    assert span_path(out).exists()
+    src = tmp_path / "in.csv"
+    base = POLICY.replace("k_anonymity: {k: 25}\n", "")
+    # The remark's fpe spans are written, but the kept IDs fail the residual scan.
+    leaky = base.replace("entity: CN_RESIDENT_ID, operator: fpe,", "operator: keep,")
+    with pytest.raises(ResidualDataError) as info:
+        release(ReleaseOptions(src, out, parse_policy(leaky), keys=keys))
+    assert info.value.report.fpe_spans is None  # type: ignore[attr-defined]
+    assert span_path(out).exists()  # the earlier release's, beside its output
+    plain = base.replace("{operator: fpe, params: {keep_prefix: 3}}", "{operator: mask}")
+    plain = plain.replace("operator: fpe", "operator: mask")
+    release(ReleaseOptions(src, out, parse_policy(plain), keys=keys))
+    assert not span_path(out).exists()  # the output it belonged to is gone
+
+
+def test_the_span_file_is_for_the_key_holder_only(tmp_path: Path) -> None:
+    out, _, _ = _released(tmp_path)
+    assert span_path(out).stat().st_mode & 0o777 == 0o600

@@ -340,6 +340,8 @@ def test_the_reports_format_wins_over_the_file_name(ring: KeyRing, tmp_path: Pat
     assert result.fpe_values == 1
     with pytest.raises(ConfigError, match="is a table by its release report"):
         reidentify_file(released, out, policy, ring, fmt="text", report=report)
+    with pytest.raises(ConfigError, match="is csv by its release report, not tsv"):
+        reidentify_file(released, out, policy, ring, fmt="tsv", report=report)
     # Without a format from the report or -o's extension, the input's is kept.
     reidentify_file(released, tmp_path / "o.out", policy, ring, fmt="csv", report=report)
     assert (tmp_path / "o.out").read_text(encoding="utf-8").startswith("身份证号,手机")
