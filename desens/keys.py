@@ -123,7 +123,7 @@ def _check_material(material: bytes, where: str) -> None:
     if len(material) < _MIN_KEY_BYTES:
         raise MissingKeyError(
             f"{where}: the key is {len(material)} bytes; a key needs at least "
-            f"{_MIN_KEY_BYTES} (make a new ring with KeyRing.new)"
+            f"{_MIN_KEY_BYTES} (make a new ring with `desens keys new`)"
         )
 
 
@@ -366,7 +366,7 @@ class KeyRing:
             raw = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise MissingKeyError(
-                f"key-ring file {where} does not exist; create one with KeyRing.new"
+                f"key-ring file {where} does not exist; create one with `desens keys new PATH`"
             ) from None
         except OSError as exc:
             raise MissingKeyError(f"key-ring file {where} cannot be read: {exc.strerror}") from None
@@ -429,7 +429,7 @@ class KeyRing:
             return cls.from_key(key, source=ENV_KEY)
         raise MissingKeyError(
             f"no key: set {ENV_KEYRING} to a key-ring file (create one with "
-            f"KeyRing.new) or {ENV_KEY} to a base64 key of 32 random bytes"
+            f"`desens keys new`) or {ENV_KEY} to a base64 key of 32 random bytes"
         )
 
     @classmethod
@@ -458,7 +458,7 @@ class KeyRing:
         if target.exists() and not overwrite:
             raise ConfigError(
                 f"key-ring file {target} already exists; refusing to overwrite it "
-                "(pass overwrite=True only if no data protected with its keys is needed)"
+                "(`desens keys new --force` replaces it: only if no data protected with its keys is needed)"
             )
         key = MasterKey(key_id, secrets.token_bytes(_NEW_KEY_BYTES), _utc_now())
         document = {

@@ -34,6 +34,7 @@ __all__ = [
     "paired",
     "positive_int",
     "settle",
+    "used_files",
 ]
 
 T = TypeVar("T")
@@ -143,6 +144,21 @@ def keyring_from(path: str | None, environ: Mapping[str, str] | None = None) -> 
     return None
 
 
+def used_files(args: argparse.Namespace) -> list[str]:
+    """The files a command reads besides its input, which no output may replace.
+
+    The key ring (``--keyring``, else ``DESENS_KEYRING``), and the policy,
+    report and withhold list when the command takes them as files.
+    """
+    files = [
+        getattr(args, "keyring", None) or os.environ.get(ENV_KEYRING, "").strip(),
+        getattr(args, "policy", None),
+        getattr(args, "report", None),
+        getattr(args, "withhold", None),
+    ]
+    return [f for f in files if f and Path(f).is_file()]
+
+
 def check_output(path: Path, *inputs: str | Path, create_folder: bool = False) -> None:
     """Refuse an output that overwrites an input or lies in a missing folder.
 
@@ -157,7 +173,10 @@ def check_output(path: Path, *inputs: str | Path, create_folder: bool = False) -
     """
     for source in inputs:
         if str(source) != "-" and Path(source).resolve() == path.resolve():
-            raise ConfigError(f"the output {path} must not be the input file")
+            raise ConfigError(
+                f"the output {path} would replace {source}, which this command also uses: "
+                "choose another path"
+            )
     folder = path.parent
     if create_folder and not folder.exists():
         try:

@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from desens.cli._common import add_keyring_argument, check_output, keyring_from
+from desens.cli._common import add_keyring_argument, check_output, keyring_from, used_files
 from desens.errors import ConfigError, MissingKeyError
 from desens.policy import read_policy
 from desens.release.pipeline import default_report_path
@@ -63,7 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Execute ``desens reidentify``."""
     source, output = Path(args.input), Path(args.output)
-    check_output(output, source)
+    beside = _beside(source)  # never replaced, even when not used
+    check_output(output, source, *used_files(args), *([beside] if beside else []))
     if not source.is_file():
         raise ConfigError(f"cannot read {source}: no such file")
     policy = read_policy(args.policy)

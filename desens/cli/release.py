@@ -26,7 +26,13 @@ import sys
 from pathlib import Path
 
 from desens.atomic import atomic_output
-from desens.cli._common import add_keyring_argument, check_output, keyring_from, positive_int
+from desens.cli._common import (
+    add_keyring_argument,
+    check_output,
+    keyring_from,
+    positive_int,
+    used_files,
+)
 from desens.errors import ConfigError
 from desens.policy import read_policy
 from desens.release import ReleaseOptions, ReleaseReport, ResidualDataError, release
@@ -70,8 +76,10 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``desens release``."""
     output = Path(args.output)
     report_path = Path(args.report) if args.report else default_report_path(output)
-    check_output(output, args.input, create_folder=True)
-    check_output(report_path, args.input, output, create_folder=True)
+    used = used_files(args)
+    check_output(output, args.input, *used, create_folder=True)
+    check_output(report_path, args.input, output, *used, create_folder=True)
+    check_output(span_path(output), args.input, *used, create_folder=True)
     options = ReleaseOptions(
         input=Path(args.input),
         output=output,

@@ -70,7 +70,7 @@ def test_policies_check_reports_each_file(tmp_path: Path):
         (["policies"], "required"),
         (["keys"], "required"),
         (["release", "x.csv"], "required"),
-        (["release", "x.csv", "--policy", "open", "-o", "x.csv"], "must not be the input"),
+        (["release", "x.csv", "--policy", "open", "-o", "x.csv"], "would replace x.csv"),
         (
             ["release", "x.csv", "--policy", "open", "-o", "/dev/null/out.csv"],
             "/dev/null is not a folder",
@@ -84,3 +84,30 @@ def test_usage_errors_exit_2(args: list[str], message: str):
     run = desens(*args)
     assert run.returncode == 2
     assert message in run.stderr
+
+
+def test_no_output_replaces_the_key_ring_policy_or_report(tmp_path: Path):
+    ring = tmp_path / "k.ring"
+    assert desens("keys", "new", ring).returncode == 0
+    ring_bytes = ring.read_bytes()
+    data = tmp_path / "in.csv"
+    data.write_text("编号\n1\n", encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text("name: p\ndata_class: custom\nundeclared: keep\n", encoding="utf-8")
+    for out in (ring, policy):
+        run = desens("release", data, "--policy", policy, "-o", out, "--format", "csv",
+                     "--keyring", ring)  # fmt: skip
+        assert run.returncode == 2 and f"would replace {out}" in run.stderr, run.stderr
+    run = desens("release", data, "--policy", policy, "-o", tmp_path / "out.csv",
+                 "--report", ring, "--keyring", ring)  # fmt: skip
+    assert run.returncode == 2 and "would replace" in run.stderr
+    assert ring.read_bytes() == ring_bytes
+    run = desens("release", data, "--policy", policy, "-o", tmp_path / "out.csv", "--keyring", ring)
+    assert run.returncode == 0, run.stderr
+    report = tmp_path / "out.csv.report.json"
+    before = report.read_bytes()
+    for out in (report, ring):  # also with --no-report: the report beside stays
+        run = desens("reidentify", tmp_path / "out.csv", "--policy", policy, "-o", out,
+                     "--no-report", "--format", "csv", "--keyring", ring)  # fmt: skip
+        assert run.returncode == 2 and "would replace" in run.stderr, run.stderr
+    assert report.read_bytes() == before and ring.read_bytes() == ring_bytes
