@@ -458,7 +458,8 @@ class KeyRing:
         if target.exists() and not overwrite:
             raise ConfigError(
                 f"key-ring file {target} already exists; refusing to overwrite it "
-                "(`desens keys new --force` replaces it: only if no data protected with its keys is needed)"
+                "(`desens keys new --force` replaces it: only if no data protected with its "
+                "keys is needed)"
             )
         key = MasterKey(key_id, secrets.token_bytes(_NEW_KEY_BYTES), _utc_now())
         document = {
