@@ -421,7 +421,7 @@ def _write(
                 options=options, plans=setup.plans, totals=totals,
                 rows_out=writer.rows_written, input_sha256=source.sha256(),
                 started=started, version=__version__, encoding=reader.encoding,
-                k_anonymity=k_anonymity_summary(policy, before, after),
+                k_anonymity=k_anonymity_summary(policy, before, after, setup.plans),
                 fpe_spans=span_file.describe(),
             )  # fmt: skip
             if report.leaked:

@@ -46,14 +46,28 @@ __all__ = ["ReleaseReport", "k_anonymity_summary"]
 
 
 def k_anonymity_summary(
-    policy: Policy, before: Counter[tuple[Any, ...]], after: Counter[tuple[Any, ...]]
+    policy: Policy,
+    before: Counter[tuple[Any, ...]],
+    after: Counter[tuple[Any, ...]],
+    plans: Sequence[ColumnPlan],
 ) -> dict[str, Any] | None:
-    """k-anonymity figures from class sizes before and after suppression."""
-    if not policy.quasi_identifiers:
+    """k-anonymity figures from class sizes before and after suppression.
+
+    ``quasi_identifiers`` are the table's columns that counted (as named in
+    the table); ``missing_quasi_identifiers`` the policy's quasi-identifier
+    rules that matched no column, whose columns may be in the table under
+    another name, outside the classes.
+    """
+    rules = [r for r in policy.columns if r.quasi_identifier]
+    if not rules:
         return None
     k = policy.k_anonymity.k if policy.k_anonymity else None
+    names = {p.name for p in plans}
     return {
-        "quasi_identifiers": list(policy.quasi_identifiers),
+        "quasi_identifiers": [p.name for p in plans if p.quasi_identifier and p.action != "drop"],
+        "missing_quasi_identifiers": [
+            r.headers[0] for r in rules if not any(h in names for h in r.headers)
+        ],
         "k_required": k,
         "classes_before": len(before) if k else None,
         "smallest_class_before": min(before.values()) if before else None,
@@ -182,10 +196,18 @@ class ReleaseReport:
             lines.append("entities: " + ", ".join(f"{k} {v}" for k, v in self.entities.items()))
         k = self.k_anonymity
         if k and k["k_required"]:
+            over = ", ".join(k["quasi_identifiers"]) or "no column of the table"
             lines.append(
                 f"k-anonymity: k={k['k_required']}, smallest class {k['smallest_class']} "
-                f"over {', '.join(k['quasi_identifiers'])}"
+                f"over {over}"
             )
+            if k.get("missing_quasi_identifiers"):
+                lines.append(
+                    "warning: quasi-identifiers the policy names are not in the table "
+                    f"({', '.join(k['missing_quasi_identifiers'])}): if they are there under "
+                    "other names, declare those names (names: [...]) or k-anonymity leaves "
+                    "them out"
+                )
         residual = self.residual_scan
         lines.append(
             "residual scan: passed (no IDs, phones, cards, USCCs, passports found)"
