@@ -59,6 +59,7 @@ from desens.release.transform import (
     subject_digest,
 )
 from desens.tables import file_sha256, format_of, open_reader, open_writer
+from recognizers.checksums import is_valid_resident_id
 
 __all__ = ["KEYED_OPERATORS", "ReleaseOptions", "ResidualDataError", "release"]
 
@@ -233,12 +234,28 @@ def _check_plans(policy: Policy, header: Sequence[str], source: str) -> None:
             )
 
 
-def _read_withheld(path: Path, run_key: bytes) -> frozenset[bytes]:
+def _read_withheld(path: Path, run_key: bytes, ids: bool) -> frozenset[bytes]:
+    """The keyed digests of the withhold list's entries (``#`` starts a comment line).
+
+    With ``ids`` (the subject key is a resident ID column) every entry must
+    be a valid resident ID: a mistyped one would withhold nobody, silently.
+    """
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read withhold list {path}: {exc.__class__.__name__}") from None
-    return frozenset(subject_digest(run_key, s) for s in lines if s.strip())
+    digests = set()
+    for n, line in enumerate(lines, start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if ids and not is_valid_resident_id(entry.replace(" ", "")):
+            raise ConfigError(
+                f"{path}:{n}: not a valid resident ID number (length, date or check "
+                "character); correct the line, or remove it"
+            )
+        digests.add(subject_digest(run_key, entry))
+    return frozenset(digests)
 
 
 class _Progress:
@@ -273,6 +290,7 @@ class _Setup:
     plans: list[ColumnPlan]
     needs_analyzer: bool
     worker_args: tuple[Any, ...]  # plans, policy, keys, withheld, run_key, source
+    withheld: frozenset[bytes] = frozenset()
 
 
 def release(options: ReleaseOptions) -> ReleaseReport:
@@ -358,9 +376,10 @@ def _prepare(
             raise ConfigError(
                 "--withhold needs a subject-key column: mark one with subject_key: true"
             )
-        withheld = _read_withheld(options.withhold, run_key)
+        subject = next(p for p in plans if p.subject_key)
+        withheld = _read_withheld(options.withhold, run_key, subject.entity == "CN_RESIDENT_ID")
     args = (plans, policy, options.keys, withheld, run_key, source)
-    return _Setup(plans, needs_analyzer, args)
+    return _Setup(plans, needs_analyzer, args, withheld)
 
 
 def _write(
@@ -423,6 +442,11 @@ def _write(
                 started=started, version=__version__, encoding=reader.encoding,
                 k_anonymity=k_anonymity_summary(policy, before, after, setup.plans),
                 fpe_spans=span_file.describe(),
+                withhold=(
+                    {"entries": len(setup.withheld), "matched": len(totals.withheld_matched)}
+                    if options.withhold is not None
+                    else None
+                ),
             )  # fmt: skip
             if report.leaked:
                 report.fpe_spans = None  # discarded with the output

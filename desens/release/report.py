@@ -101,6 +101,8 @@ class ReleaseReport:
     #: The span file of ``fpe`` outputs in free text (:mod:`desens.release.fpe_spans`):
     #: its name beside the output, SHA-256 and cells; None when there are none.
     fpe_spans: dict[str, Any] | None = field(default=None)
+    #: With ``--withhold``: the list's entries, and how many matched a record.
+    withhold: dict[str, int] | None = field(default=None)
     output_sha256: str | None = field(default=None)
 
     @classmethod
@@ -117,6 +119,7 @@ class ReleaseReport:
         k_anonymity: dict[str, Any] | None,
         encoding: str | None,
         fpe_spans: dict[str, Any] | None = None,
+        withhold: dict[str, int] | None = None,
     ) -> ReleaseReport:
         """Assemble the report from a finished run's counts."""
         findings = [
@@ -165,6 +168,7 @@ class ReleaseReport:
             },
             seconds=round(time.time() - started, 2),
             fpe_spans=fpe_spans,
+            withhold=withhold,
         )
 
     @property
@@ -192,6 +196,14 @@ class ReleaseReport:
             f"(withheld {s['withheld']}, suppressed {s['operator']}, "
             f"k-anonymity {s['k-anonymity']})",
         ]
+        w = self.withhold
+        if w is not None:
+            lines.append(f"withhold list: {w['entries']} entries, {w['matched']} matched a record")
+            if w["matched"] < w["entries"]:
+                lines.append(
+                    f"warning: {w['entries'] - w['matched']} withhold entries matched no record: "
+                    "check them (a mistyped number withholds nobody)"
+                )
         if self.entities:
             lines.append("entities: " + ", ".join(f"{k} {v}" for k, v in self.entities.items()))
         k = self.k_anonymity

@@ -74,6 +74,8 @@ class ChunkResult:
     residual: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: per residual finding, the input lines of its first rows (WHERE_LIMIT)
     residual_lines: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    #: keyed digests of the withhold list's entries that matched a record
+    withheld_matched: set[bytes] = field(default_factory=set)
     #: ``fpe`` outputs in free-text cells: (output row in the chunk, column,
     #: [(start, end, entity), ...]), in row order
     fpe_spans: list[tuple[int, str, list[tuple[int, int, str]]]] = field(default_factory=list)
@@ -264,11 +266,13 @@ class RowTransformer:
     ) -> tuple[Sequence[Sequence[Any]], int, Callable[[int], int]]:
         assert self._subject is not None
         key, withheld = self.run_key, self.withheld
-        kept = [
-            i
-            for i, value in enumerate(columns[self._subject])
-            if value in (None, "") or subject_digest(key, str(value)) not in withheld
-        ]
+        kept = []
+        for i, value in enumerate(columns[self._subject]):
+            digest = None if value in (None, "") else subject_digest(key, str(value))
+            if digest is None or digest not in withheld:
+                kept.append(i)
+            else:
+                result.withheld_matched.add(digest)
         if len(kept) == n:
             return columns, n, line_of
         result.suppressed["withheld"] += n - len(kept)
@@ -427,6 +431,7 @@ def merge(into: ChunkResult, other: ChunkResult) -> None:
     into.suppressed.update(other.suppressed)
     into.entities.update(other.entities)
     into.residual.update(other.residual)
+    into.withheld_matched |= other.withheld_matched
     for finding, lines in other.residual_lines.items():  # chunks arrive in order
         first = into.residual_lines.setdefault(finding, [])
         first.extend(lines[: WHERE_LIMIT - len(first)])

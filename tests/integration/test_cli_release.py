@@ -347,8 +347,18 @@ def test_withhold_leaves_out_exactly_the_listed_subjects(
     assert with_x, "the synthetic table needs an ID ending in X"
     chosen = [with_x[0], plain[0], plain[5]]
     listing = tmp_path / "withhold.txt"
+    unknown = "11010519491231002X"  # valid, but nobody in the table
     listing.write_text(
-        "\n".join([ids[chosen[0]].lower(), _fullwidth(ids[chosen[1]]), f"  {ids[chosen[2]]} ", ""]),
+        "\n".join(
+            [
+                "# objections received in May",
+                ids[chosen[0]].lower(),
+                _fullwidth(ids[chosen[1]]),
+                f"  {ids[chosen[2]]} ",
+                unknown,
+                "",
+            ]
+        ),
         encoding="utf-8",
     )
     out = tmp_path / "out.csv"
@@ -361,9 +371,20 @@ def test_withhold_leaves_out_exactly_the_listed_subjects(
     assert kept == [f"A{i:04d}" for i in range(len(ids)) if i not in chosen]
     report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
     assert report["suppressed"]["withheld"] == 3
+    assert report["withhold"] == {"entries": 4, "matched": 3}
     assert report["output"]["rows"] == len(ids) - 3
     assert "withheld 3" in run.stderr
+    assert "warning: 1 withhold entries matched no record" in run.stderr
     assert_no_values(people, run.stderr, json.dumps(report, ensure_ascii=False))
+    # A line that is no valid ID number is an error naming the line, not its text.
+    listing.write_text(f"{ids[0]}\n{ids[1][:-1]}{'0' if ids[1][-1] != '0' else '1'}\n")
+    run = desens(
+        "release", files["bom"], "--policy", "open-conditional", "-o", tmp_path / "o2.csv",
+        "--withhold", listing, "--keyring", keyring,
+    )  # fmt: skip
+    assert run.returncode == 2 and f"{listing}:2: not a valid resident ID" in run.stderr
+    assert not (tmp_path / "o2.csv").exists()
+    assert_no_values(people, run.stderr)
 
 
 def test_two_workers_give_identical_output(
