@@ -208,13 +208,25 @@ def _source(options: ReleaseOptions, reader: Any, plans: Sequence[ColumnPlan]) -
         yield _Source(hashed(), binary.tell, codec, lambda: digest.hexdigest())
 
 
-def _check_header(header: Sequence[str], source: str, residual: DesensAnalyzer) -> None:
+def _check_header(
+    header: Sequence[str],
+    source: str,
+    residual: DesensAnalyzer,
+    analyzer: DesensAnalyzer | None = None,
+) -> None:
     """Refuse a first line that is a record, not a header.
 
     A file exported without its header row would otherwise be released with
     its first record, in clear, as the column names (which the report repeats).
+    The residual analyzer looks for numbers; the full one, when the policy
+    needs it anyway, for names and addresses too (header words such as 姓名,
+    户主姓名 or 居住地址 are none).
     """
-    for column, found in enumerate(residual.analyze_batch([str(h) for h in header]), start=1):
+    names = [str(h) for h in header]
+    found_by = residual.analyze_batch(names)
+    if analyzer is not None:
+        found_by = [a or b for a, b in zip(found_by, analyzer.analyze_batch(names), strict=True)]
+    for column, found in enumerate(found_by, start=1):
         if found:
             raise BadRecordError(
                 source,
@@ -228,9 +240,13 @@ def _check_header(header: Sequence[str], source: str, residual: DesensAnalyzer) 
 def _check_plans(policy: Policy, header: Sequence[str], source: str) -> None:
     for rule in policy.columns:
         if rule.name is not None and rule.name not in header:
+            # The header is quoted only if it reads like one: a file without
+            # a header row has a record there.
+            plain = all(len(h) <= 20 and not any(c.isdigit() for c in h) for h in header)
+            columns = ", ".join(header) if plain else f"{len(header)} of them, not quoted"
             raise InputError(
                 f"{source}:1: declared column {rule.name!r} is not in the header "
-                f"(columns: {', '.join(header)}); fix the policy or the file"
+                f"(columns: {columns}); fix the policy or the file (has it a header row?)"
             )
 
 
@@ -356,7 +372,7 @@ def _prepare(
     )
     # Built here, before any worker is forked, so that workers inherit them.
     analyzer = _analyzer("analyzer") if needs_analyzer else None
-    _check_header(header, source, _analyzer("residual"))
+    _check_header(header, source, _analyzer("residual"), analyzer)
     plans = plan_columns(header, sample, policy, analyzer)
     _check_plans(policy, header, source)
     keyed = {p.operator.name for p in plans if p.operator} & KEYED_OPERATORS

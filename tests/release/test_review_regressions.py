@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desens.errors import BadRecordError, ConfigError
+from desens.errors import BadRecordError, ConfigError, InputError
 from desens.keys import KeyRing
 from desens.policy import parse_policy, read_policy
 from desens.release import ReleaseOptions, ResidualDataError, release
@@ -39,6 +39,21 @@ def test_headerless_file_is_refused_without_quoting_the_record(tmp_path: Path) -
     assert "looks like data, not a header" in str(err)
     assert ID not in str(err) and "13949316402" not in str(err)
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_headerless_file_of_names_and_addresses_is_refused(tmp_path: Path) -> None:
+    body = "赵磊,广东省江门市蓬江区建设路195号,男\n王丽,广东省江门市新会区港口一路3号,女\n"
+    with pytest.raises(BadRecordError) as info:  # classify: the analyzer is built anyway
+        _run(tmp_path, body, "name: p\ndata_class: custom\n")
+    assert (info.value.line, info.value.column) == (1, 1)
+    assert "a PERSON in column 1" in str(info.value) and "赵磊" not in str(info.value)
+    # Declared columns only: no analyzer, but the header is not quoted when it has digits.
+    declared = "name: p\ndata_class: custom\ncolumns:\n  - {name: 姓名, operator: mask}\n"
+    with pytest.raises(InputError) as missing:
+        _run(tmp_path, body, declared + "undeclared: drop\n")
+    assert "3 of them, not quoted" in str(missing.value) and "赵磊" not in str(missing.value)
+    # A real header of name and address columns passes.
+    _run(tmp_path, "户主姓名,居住地址,性别\n" + body, "name: p\ndata_class: custom\n")
 
 
 def test_operator_failure_names_row_and_column(tmp_path: Path) -> None:
@@ -97,6 +112,6 @@ def test_cli_headerless_exits_1_without_traceback(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 1
-    assert "nohdr.csv:1:2: line 1 looks like data" in proc.stderr
+    assert "nohdr.csv:1:1: line 1 looks like data" in proc.stderr  # the name, first
     assert "Traceback" not in proc.stderr and ID not in proc.stderr
     assert not Path(out).exists()
