@@ -11,7 +11,13 @@ presidio-structured does:
 - else if any entity was found in the sample, or the values read like prose
   (average length >= :data:`TEXT_LENGTH` characters), the column is free text
   and is scanned: only the spans found change;
-- else the column is kept as it is.
+- else if the sample cannot judge the column: no non-empty value, or fewer
+  than :data:`MIN_DISTINCT` distinct ones (a column empty or constant in its
+  first rows, such as a contact person filled in only later), it is scanned
+  too; that is cheap, each distinct text being analyzed once;
+- else the column is kept as it is. A column whose first rows hold many
+  distinct harmless values and later rows personal data is kept: declare
+  it, or set ``undeclared: scan``.
 
 The header is passed to the analyzer as context, so a column named 联系电话
 counts as context for the phone recognizer.
@@ -29,10 +35,11 @@ from desens.errors import ConfigError
 from desens.operators import BoundOperator, build_operator
 from desens.policy import Policy
 
-__all__ = ["TEXT_LENGTH", "TYPE_SHARE", "ColumnPlan", "plan_columns"]
+__all__ = ["MIN_DISTINCT", "TEXT_LENGTH", "TYPE_SHARE", "ColumnPlan", "plan_columns"]
 
 TYPE_SHARE = 0.6
 TEXT_LENGTH = 20
+MIN_DISTINCT = 20
 
 Action = Literal["operator", "scan", "keep", "drop"]
 Source = Literal["declared", "detected", "undeclared"]
@@ -141,8 +148,8 @@ def _declared(name: str, index: int, rule: Any, policy: Policy) -> ColumnPlan:
 def _classify(
     name: str, index: int, values: list[str], policy: Policy, analyzer: DesensAnalyzer
 ) -> ColumnPlan:
-    if not values:
-        return ColumnPlan(name, index, "keep", "undeclared")
+    if not values:  # nothing to judge by: looked at as it comes
+        return ColumnPlan(name, index, "scan", "undeclared")
     found = analyzer.analyze_batch(values, score_threshold=policy.threshold, context=[name])
     whole: Counter[str] = Counter()
     any_found = False
@@ -166,4 +173,6 @@ def _classify(
             return ColumnPlan(name, index, "operator", "detected", entity, operator)
     if any_found or sum(map(len, values)) / len(values) >= TEXT_LENGTH:
         return ColumnPlan(name, index, "scan", "detected")
+    if len(set(values)) < MIN_DISTINCT:  # too few values to judge by
+        return ColumnPlan(name, index, "scan", "undeclared")
     return ColumnPlan(name, index, "keep", "undeclared")

@@ -17,7 +17,8 @@ def _id(n: int) -> str:
 
 PHONES = [f"1380013{n:04d}" for n in range(10)]
 REMARKS = [f"第{n}次来访，反映小区噪音扰民问题，已转交街道办处理并回访。" for n in range(10)]
-CODES = [f"B{n:05d}" for n in range(10)]
+CODES = [f"B{n:05d}" for n in range(30)]
+FEW_CODES = CODES[:10]
 SHORT_TEXT = ["是", "否"] * 5
 IDS = [_id(n) for n in range(10)]
 MIXED_REMARKS = [f"请拨打{p}联系" for p in PHONES[:2]] + ["无"] * 8
@@ -38,27 +39,38 @@ columns:
 """
 
 
+D, U = "detected", "undeclared"
+
+
 @pytest.mark.parametrize(
-    ("header", "values", "action", "entity", "operator"),
+    ("header", "values", "action", "entity", "operator", "source"),
     [
-        pytest.param("联系方式", PHONES, "operator", "PHONE_NUMBER", "mask", id="phone-column"),
-        pytest.param("col7", PHONES, "operator", "PHONE_NUMBER", "mask", id="phone-no-header"),
-        pytest.param("备注", REMARKS, "scan", None, None, id="remark-column-is-scanned"),
-        pytest.param("说明", MIXED_REMARKS, "scan", None, None, id="some-spans-found"),
-        pytest.param("code", CODES, "keep", None, None, id="code-column-kept"),
-        pytest.param("是否", SHORT_TEXT, "keep", None, None, id="short-values-kept"),
-        pytest.param("empty", [""] * 10, "keep", None, None, id="empty-column-kept"),
-        pytest.param("证件", IDS, "keep", "CN_RESIDENT_ID", None, id="entity-whose-op-is-keep"),
+        pytest.param("联系方式", PHONES, "operator", "PHONE_NUMBER", "mask", D, id="phone-column"),
+        pytest.param("col7", PHONES, "operator", "PHONE_NUMBER", "mask", D, id="phone-no-header"),
+        pytest.param("备注", REMARKS, "scan", None, None, D, id="remark-column-is-scanned"),
+        pytest.param("说明", MIXED_REMARKS, "scan", None, None, D, id="some-spans-found"),
+        pytest.param("code", CODES, "keep", None, None, U, id="code-column-kept"),
+        # Too few distinct values to judge by (empty or constant at first): scanned.
+        pytest.param("code", FEW_CODES, "scan", None, None, U, id="few-codes-scanned"),
+        pytest.param("是否", SHORT_TEXT, "scan", None, None, U, id="short-values-scanned"),
+        pytest.param("empty", [""] * 10, "scan", None, None, U, id="empty-column-scanned"),
+        pytest.param("证件", IDS, "keep", "CN_RESIDENT_ID", None, D, id="entity-whose-op-is-keep"),
     ],
 )
 def test_undeclared_columns_are_classified(
-    analyzer, header: str, values: list[str], action: str, entity: str | None, operator: str | None
+    analyzer,
+    header: str,
+    values: list[str],
+    action: str,
+    entity: str | None,
+    operator: str | None,
+    source: str,
 ) -> None:
     policy = parse_policy(UNDECLARED)
     (plan,) = plan_columns([header], [[v] for v in values], policy, analyzer)
     assert (plan.action, plan.entity) == (action, entity)
     assert (plan.operator.name if plan.operator else None) == operator
-    assert plan.source == ("detected" if action != "keep" or entity else "undeclared")
+    assert plan.source == source
 
 
 def test_declared_columns_are_not_sampled_and_suppress_drops() -> None:

@@ -56,6 +56,18 @@ def test_headerless_file_of_names_and_addresses_is_refused(tmp_path: Path) -> No
     _run(tmp_path, "户主姓名,居住地址,性别\n" + body, "name: p\ndata_class: custom\n")
 
 
+def test_a_column_empty_in_the_sample_is_scanned_when_it_fills(tmp_path: Path) -> None:
+    """The classification sample holds only the first rows (QA: names went out in clear)."""
+    rows = [f"{i},,无" for i in range(250)] + [
+        f"{i},王丽,王丽，广东省江门市蓬江区建设路1号" for i in range(50)
+    ]
+    out = _run(
+        tmp_path, "编号,经办人,备用\n" + "\n".join(rows) + "\n", "name: p\ndata_class: open\n"
+    )[1]
+    text = out.read_text(encoding="utf-8")
+    assert "王丽" not in text and "建设路1号" not in text
+
+
 def test_operator_failure_names_row_and_column(tmp_path: Path) -> None:
     body = "姓名,手机号\n甲,13800138000\n乙,无\n"
     policy = (
