@@ -16,7 +16,9 @@ When the policy's ``fpe`` changed spans of free text, their positions go to
 Exit status: 0 released; 1 bad input (file, row and column named); 2 usage,
 policy or key problem; 3 the residual scan still found resident IDs, phones,
 cards, USCCs or passports in the output, which was therefore withheld (the
-report of the failed run is written all the same).
+report of the failed run is written all the same, as
+``OUTPUT.report.failed.json``: an earlier release's report beside its output
+stays as it is).
 """
 
 from __future__ import annotations
@@ -102,18 +104,29 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     except ResidualDataError as exc:
         failed: ReleaseReport | None = getattr(exc, "report", None)
+        failed_path = failed_report_path(report_path)
         if failed is not None:
-            _write_report(failed, report_path)
+            _write_report(failed, failed_path)
             print(failed.summary(), file=sys.stderr)
         print(f"desens: error: {exc}", file=sys.stderr)
         if failed is not None:
-            print(f"desens: report of the failed run: {report_path}", file=sys.stderr)
+            print(f"desens: report of the failed run: {failed_path}", file=sys.stderr)
         return EXIT_RESIDUAL
     _write_report(report, report_path)
+    failed_report_path(report_path).unlink(missing_ok=True)  # of an earlier run
     print(report.summary(), file=sys.stderr)
     spans = f", {span_path(output)}" if report.fpe_spans is not None else ""
     print(f"desens: wrote {output}{spans} and {report_path}", file=sys.stderr)
     return 0
+
+
+def failed_report_path(report: Path) -> Path:
+    """Where a failed run's report goes: ``OUTPUT.report.failed.json``.
+
+    Not over the report of an earlier release of the same output, which
+    still describes that output (and holds what ``reidentify`` needs).
+    """
+    return report.with_name(f"{report.stem}.failed{report.suffix or '.json'}")
 
 
 def _write_report(report: ReleaseReport, path: Path) -> None:

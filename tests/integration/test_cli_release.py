@@ -528,16 +528,17 @@ def test_bad_input_leaves_no_output(
 
 
 def test_residual_scan_withholds_a_leaky_release(
-    files: dict[str, Path], people: People, tmp_path: Path
+    files: dict[str, Path], people: People, keyring: Path, tmp_path: Path
 ):
     policy = tmp_path / "leaky.yaml"
     policy.write_text(LEAKY, encoding="utf-8")
     out = tmp_path / "out.csv"
     run = desens("release", files["bom"], "--policy", policy, "-o", out)
     assert run.returncode == 3
-    assert not out.exists()
+    assert not out.exists() and not (tmp_path / "out.csv.report.json").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
+    failed = tmp_path / "out.csv.report.failed.json"
+    report = json.loads(failed.read_text(encoding="utf-8"))
     residual = report["residual_scan"]
     assert residual["passed"] is False
     lines = list(range(2, 12))  # the first ten records, one line each after the header
@@ -550,7 +551,17 @@ def test_residual_scan_withholds_a_leaky_release(
         run.stderr
     )
     assert "nothing was written" in run.stderr
+    assert f"report of the failed run: {failed}" in run.stderr
     assert_no_values(people, run.stderr, json.dumps(report, ensure_ascii=False))
+    # An earlier release of the same output keeps its report; the next good run
+    # removes the failed run's.
+    good = ("release", files["bom"], "--policy", "open", "-o", out, "--keyring", keyring)
+    assert desens(*good).returncode == 0
+    kept = (out.read_bytes(), (tmp_path / "out.csv.report.json").read_bytes())
+    assert not failed.exists()
+    assert desens("release", files["bom"], "--policy", policy, "-o", out).returncode == 3
+    assert (out.read_bytes(), (tmp_path / "out.csv.report.json").read_bytes()) == kept
+    assert failed.exists()
 
 
 def test_a_failed_sync_stops_the_release_and_writes_nothing(
