@@ -334,6 +334,16 @@ class RowTransformer:
                 out.append(value)
                 continue
             done += 1
+            if subject is None or not str(subject).strip():
+                where = f"column {plan.name!r}: "
+                raise BadRecordError(
+                    self.source,
+                    line_of(n),
+                    f"{where}the record has no subject id (its subject-key column is empty), "
+                    f"which {op.name} needs for a per-subject offset; fill it in, or leave "
+                    "the record out",
+                    column=plan.index + 1,
+                )
             try:
                 out.append(
                     op(

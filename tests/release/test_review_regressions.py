@@ -68,6 +68,20 @@ def test_a_column_empty_in_the_sample_is_scanned_when_it_fills(tmp_path: Path) -
     assert "王丽" not in text and "建设路1号" not in text
 
 
+def test_date_shift_without_a_subject_names_row_and_column(tmp_path: Path) -> None:
+    body = f"身份证号,出生日期\n{ID},1955-06-17\n,1960-01-02\n"
+    policy = (
+        "name: p\ndata_class: custom\ncolumns:\n"
+        "  - {name: 身份证号, operator: hash, subject_key: true}\n"
+        "  - {name: 出生日期, operator: date_shift}\n"
+    )
+    with pytest.raises(BadRecordError) as info:
+        _run(tmp_path, body, policy)
+    assert (info.value.line, info.value.column) == (3, 2)
+    assert "no subject id" in str(info.value)
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_operator_failure_names_row_and_column(tmp_path: Path) -> None:
     body = "姓名,手机号\n甲,13800138000\n乙,无\n"
     policy = (
