@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -78,11 +78,27 @@ def _numbered(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         yield number, raw
 
 
-def read_lines(stream: Iterable[bytes], source: str) -> Iterator[TextLine]:
-    """Yield the lines of a UTF-8 text stream with their global offsets."""
+def read_lines(
+    stream: Iterable[bytes],
+    source: str,
+    skip: Callable[[BadRecordError], None] | None = None,
+) -> Iterator[TextLine]:
+    """Yield the lines of a UTF-8 text stream with their global offsets.
+
+    A line that is not UTF-8 raises :class:`BadRecordError`, or with ``skip``
+    is handed to it and left out; the offsets of later lines then count its
+    undecodable bytes as one character each (U+FFFD).
+    """
     offset = 0
     for number, raw in _numbered(stream):
-        decoded = _decode(raw, source, number)
+        try:
+            decoded = _decode(raw, source, number)
+        except BadRecordError as exc:
+            if skip is None:
+                raise
+            skip(exc)
+            offset += len(raw.decode("utf-8", "replace"))
+            continue
         text = decoded.rstrip("\r\n")
         yield TextLine(number, offset, text)
         offset += len(decoded)

@@ -34,6 +34,7 @@ __all__ = [
     "paired",
     "positive_int",
     "settle",
+    "skipper",
     "used_files",
 ]
 
@@ -119,6 +120,18 @@ def good_records(
             print(f"desens: warning: {item}; record skipped", file=sys.stderr)
             continue
         yield item
+
+
+def skipper(on_error: str, skipped: list[int]) -> Callable[[BadRecordError], None] | None:
+    """For ``read_lines``: with ``skip``, report a bad line and count it; else None (stop)."""
+    if on_error == "fail":
+        return None
+
+    def skip(error: BadRecordError) -> None:
+        skipped[0] += 1
+        print(f"desens: warning: {error}; line skipped", file=sys.stderr)
+
+    return skip
 
 
 def add_keyring_argument(p: argparse.ArgumentParser) -> None:

@@ -34,6 +34,7 @@ from desens.cli._common import (
     paired,
     positive_int,
     settle,
+    skipper,
 )
 from desens.errors import ConfigError
 from desens.records import TextLine, chunked, read_lines
@@ -102,8 +103,7 @@ def run(args: argparse.Namespace) -> int:
         if args.jsonl:
             skipped = _run_jsonl(args, raw, source, out)
         else:
-            _run_text(args, raw, source, out, fmt)
-            skipped = 0
+            skipped = _run_text(args, raw, source, out, fmt)
     if skipped:
         print(f"desens: {skipped} bad record(s) skipped", file=sys.stderr)
     return 0
@@ -143,17 +143,17 @@ def _run_jsonl(args: argparse.Namespace, raw: IO[bytes], source: str, out: IO[st
     return skipped[0]
 
 
-def _run_text(
-    args: argparse.Namespace, raw: IO[bytes], source: str, out: IO[str], fmt: str
-) -> None:
+def _run_text(args: argparse.Namespace, raw: IO[bytes], source: str, out: IO[str], fmt: str) -> int:
+    """Analyze plain text; returns the lines skipped (``--on-error skip``)."""
     table = fmt == "table"
     count = 0
+    skipped = [0]
     if table:
         header = f"{'line:col':<12} {'entity':<18} {'score':>5}  {'length':>6}"
         out.write(header + ("  text" if args.show_text else "") + "\n")
     else:
         out.write("[")
-    lines: Iterator[TextLine] = read_lines(raw, source)
+    lines: Iterator[TextLine] = read_lines(raw, source, skipper(args.on_error, skipped))
     for chunk, findings in _analyzed(args, chunked(lines, args.batch_size)):
         for line, found in zip(chunk, findings, strict=True):
             for entity, start, end, score in found:
@@ -175,6 +175,7 @@ def _run_text(
                 count += 1
     if not table:
         out.write("\n]\n" if count else "]\n")
+    return skipped[0]
 
 
 def _finding(f: Finding, text: str, show_text: bool) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from desens.cli._common import (
     paired,
     positive_int,
     settle,
+    skipper,
 )
 from desens.errors import ConfigError, MissingKeyError
 from desens.keys import KeyRing
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
                     obj[args.text_field] = text
                     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
         else:
-            lines = read_lines(raw, source)
+            lines = read_lines(raw, source, skipper(args.on_error, skipped))
             for _chunk, texts in _anonymized(args, chunked(lines, args.batch_size), initargs):
                 out.writelines(text + "\n" for text in texts)
     if skipped[0]:

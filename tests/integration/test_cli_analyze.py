@@ -131,6 +131,18 @@ def test_on_error_skip_reports_and_continues(tmp_path: Path) -> None:
     assert "in.jsonl:2:1: invalid JSON" in err and "1 bad record(s) skipped" in err
 
 
+def test_on_error_skip_skips_lines_that_are_not_utf8(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_bytes(b"ok 13800138000\n\xff bad\nok 13900001234\n")
+    proc = desens("analyze", "--on-error", "skip", "--format", "json", str(src))
+    assert proc.returncode == 0, proc.stderr.decode()
+    found = json.loads(proc.stdout)
+    assert [(f["line"], f["start"], f["end"]) for f in found] == [(1, 3, 14), (3, 24, 35)]
+    err = proc.stderr.decode()
+    assert "in.txt:2:1: invalid UTF-8" in err and "1 bad record(s) skipped" in err
+    assert desens("analyze", str(src)).returncode == 1  # without skip: stops
+
+
 def test_output_file_written_atomically(tmp_path: Path) -> None:
     out = tmp_path / "findings.json"
     proc = desens("analyze", "-o", str(out), "--show-text", str(EXAMPLES / "records.txt"))

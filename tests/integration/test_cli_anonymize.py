@@ -77,6 +77,17 @@ def test_stdin_text_field_and_skip(keyring: Path):
     assert "1 bad record(s) skipped" in run.stderr
 
 
+def test_skip_leaves_out_lines_that_are_not_utf8(keyring: Path):
+    stdin = b"ok 13800138000\n\xff bad\nok 13900001234\n"
+    run = desens(
+        "anonymize", "-", "--on-error", "skip", "--policy", "open", "--keyring", keyring,
+        stdin=stdin,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["ok 138****8000", "ok 139****1234"]
+    assert "<stdin>:2:1: invalid UTF-8" in run.stderr and "1 bad record(s) skipped" in run.stderr
+
+
 def test_missing_key_fails_before_writing(text_file: Path, tmp_path: Path):
     out = tmp_path / "out.txt"
     run = desens("anonymize", text_file, "--policy", "share", "-o", out)
