@@ -131,6 +131,31 @@ def _record_ends(data: bytes, fmt: str) -> tuple[list[int], int | None]:
     return ends, None
 
 
+#: The longest CSV/TSV field, in characters (``csv``'s own default is 128 KiB,
+#: shorter than some remarks); a quote that never closes is reported when
+#: the field it opened reaches it, or at the end of the file.
+FIELD_LIMIT = 16 << 20
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+
+
+def csv_error(source: str, exc: csv.Error, start: int, line: int) -> BadRecordError:
+    """A ``csv`` error as bad input, located at the record that caused it.
+
+    A quote that never closes makes the reader run on to the end of the file
+    (or to :data:`FIELD_LIMIT`): that is reported at the line where the
+    record holding the quote starts.
+    """
+    text = str(exc)
+    if "unexpected end of data" in text or "field larger than field limit" in text:
+        return BadRecordError(
+            source,
+            start,
+            f"malformed CSV: a quoted field in the record starting here does not close "
+            f"({text}); check its quotes (a quote inside a field is written twice)",
+        )
+    return BadRecordError(source, line, f"malformed CSV: {text}")
+
+
 def _cut(data: bytes, fmt: str, at_eof: bool) -> int:
     """Where to cut ``data`` (which starts at a record): after its last whole record.
 
@@ -315,9 +340,11 @@ class ChunkCodec:
             io.StringIO(text, newline=""), delimiter=_delimiter(self.format), strict=True
         )
         base = first_line - 1
+        start = first_line  # where the record being read begins
         try:
             for values in reader:
                 line = base + reader.line_num
+                start = line + 1
                 if not values:
                     continue
                 if len(values) != width:
@@ -331,9 +358,7 @@ class ChunkCodec:
                 self._check_bytes(values, line)
                 rows.append((line, values))
         except csv.Error as exc:
-            raise BadRecordError(
-                self.source, base + reader.line_num, f"malformed CSV: {exc}"
-            ) from None
+            raise csv_error(self.source, exc, start, base + reader.line_num) from None
         return rows
 
     def _parse_jsonl(self, text: str, first_line: int) -> list[tuple[int, Row]]:

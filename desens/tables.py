@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import IO, Any, Literal
 
 from desens.atomic import Writeback, atomic_output
-from desens.chunks import check_decoded
+from desens.chunks import check_decoded, csv_error
 from desens.errors import BadRecordError, ConfigError, InputError
 from desens.records import csv_text, parse_json_object
 
@@ -193,12 +193,13 @@ class TableReader(AbstractContextManager["TableReader"]):
         check_decoded(values, self.source, line, self.encoding or "")
 
     def _next_csv(self) -> list[str] | None:
+        start = self._csv.line_num + 1
         try:
             values = next(self._csv)
         except StopIteration:
             return None
         except csv.Error as exc:
-            raise BadRecordError(self.source, self._csv.line_num, f"malformed CSV: {exc}") from None
+            raise csv_error(self.source, exc, start, self._csv.line_num) from None
         self._check_bytes(values, self._csv.line_num)
         return values
 

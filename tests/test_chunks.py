@@ -101,6 +101,14 @@ def test_malformed_quoting_is_located(size: int) -> None:
     assert (info.value.line, "malformed CSV" in info.value.reason) == (3, True)
 
 
+@pytest.mark.parametrize("size", [1, 7, 1000])
+def test_a_quote_that_never_closes_is_located_where_its_record_starts(size: int) -> None:
+    data = b'a,b\n1,2\n3,"opened\n' + b"4,5\n" * 300
+    with pytest.raises(BadRecordError) as info:
+        _chunked_rows(data, "csv", ("a", "b"), size)
+    assert info.value.line == 3 and "does not close" in info.value.reason
+
+
 @pytest.mark.parametrize("size", [1, 9, 1000])
 def test_text_after_a_closing_quote_is_located(size: int) -> None:
     data = b'a,b\n1,2\n3,"x"y\n5,6\n'

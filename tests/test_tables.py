@@ -71,6 +71,9 @@ def test_csv_in_each_encoding_reads_the_same(tmp_path: Path, encoding: str, bom:
         pytest.param("a,b\n1,2\n3\n", r"t\.csv:3:2: 1 fields, but the header has 2", id="short"),
         pytest.param("a,b\n1,2,3\n", r"t\.csv:2:3: 3 fields, but the header has 2", id="long"),
         pytest.param('a,b\n1,"2\n', r"t\.csv:\d+: malformed CSV", id="unclosed-quote"),
+        pytest.param(
+            'a,b\n1,"2\n' + "3,4\n" * 50, r"t\.csv:2: malformed CSV: a quoted field", id="runaway"
+        ),
         pytest.param("a,a\n1,2\n", r"t\.csv:1:2: column 2 repeats the header name", id="dup"),
     ],
 )
@@ -79,6 +82,12 @@ def test_csv_errors_are_located(tmp_path: Path, text: str, message: str) -> None
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BadRecordError, match=message):
         read_all(path)
+
+
+def test_a_field_longer_than_csvs_default_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1," + "长" * 200_000 + "\n", encoding="utf-8")
+    assert len(read_all(path)[1][0][1][1]) == 200_000
 
 
 def test_undecodable_bytes_name_row_and_column(tmp_path: Path) -> None:

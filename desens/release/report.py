@@ -208,11 +208,16 @@ class ReleaseReport:
             lines.append("entities: " + ", ".join(f"{k} {v}" for k, v in self.entities.items()))
         k = self.k_anonymity
         if k and k["k_required"]:
-            over = ", ".join(k["quasi_identifiers"]) or "no column of the table"
-            lines.append(
-                f"k-anonymity: k={k['k_required']}, smallest class {k['smallest_class']} "
-                f"over {over}"
-            )
+            if k["quasi_identifiers"]:
+                lines.append(
+                    f"k-anonymity: k={k['k_required']}, smallest class {k['smallest_class']} "
+                    f"over {', '.join(k['quasi_identifiers'])}"
+                )
+            else:
+                lines.append(
+                    f"k-anonymity: k={k['k_required']} not applied: no quasi-identifier column "
+                    "in the table"
+                )
             if k.get("missing_quasi_identifiers"):
                 lines.append(
                     "warning: quasi-identifiers the policy names are not in the table "
