@@ -9,8 +9,10 @@ upper-case ``X``, phone separators and ``+86`` dropped), so
 ``44070319850312201x`` and ``44070319850312201X`` hash the same.
 
 The token is ``prefix`` + the first ``length`` hex digits of
-HMAC-SHA256(sub-key ``hmac`` of the master key, normalised value). The
-module records no key id in the token; reports record it.
+HMAC-SHA256(sub-key ``hmac`` of the master key, normalised value); with a
+``domain``, the HMAC key is HMAC-SHA256(that sub-key, "domain", a zero byte
+and the domain). The module records no key id in the token; reports record
+it.
 
 Example:
     >>> ring = KeyRing.generate()
@@ -63,12 +65,17 @@ class HashParams(OperatorParams):
         prefix: Text put before the digits, so tokens are recognisable.
         key_id: Master key to use; the ring's default when None.
         normalize: Normalise the value first (turn off only to hash raw bytes).
+        domain: Separates pseudonyms: the same value under the same key gets
+            unrelated tokens in different domains (the built-in policies use
+            their own names, so that an ``open`` release does not link to an
+            ``open-conditional`` one). Tables join only within one domain.
     """
 
     length: int = Field(16, ge=8, le=64)
     prefix: str = Field("h_", max_length=32)
     key_id: str | None = None
     normalize: bool = True
+    domain: str = Field("", max_length=64)
 
 
 def hash_value(
@@ -86,9 +93,17 @@ def hash_value(
         WrongKeyError: If the ring has no key with ``params.key_id``.
     """
     text = normalize(value, entity_type) if params.normalize else value
-    key = keys.derive("hmac", params.key_id)
-    digest = hmac.new(key.material, text.encode("utf-8"), sha256).hexdigest()
+    key = _key(params, keys)
+    digest = hmac.new(key, text.encode("utf-8"), sha256).hexdigest()
     return params.prefix + digest[: params.length]
+
+
+def _key(params: HashParams, keys: KeyRing) -> bytes:
+    """The HMAC key: the ring's ``hmac`` sub-key, or for a domain, one derived from it."""
+    key = keys.derive("hmac", params.key_id).material
+    if params.domain:
+        key = hmac.new(key, b"domain\0" + params.domain.encode("utf-8"), sha256).digest()
+    return key
 
 
 def hasher(
@@ -104,7 +119,7 @@ def hasher(
     Raises:
         WrongKeyError: If the ring has no key with ``params.key_id``.
     """
-    key = keys.derive("hmac", params.key_id).material
+    key = _key(params, keys)
     if len(key) > _BLOCK:
         key = sha256(key).digest()
     key = key.ljust(_BLOCK, b"\0")

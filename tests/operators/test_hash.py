@@ -12,6 +12,7 @@ from strategies import OTHER_RING, RING, TWO_KEY_RING, fullwidth, mobiles, valid
 from desens.errors import MissingKeyError, WrongKeyError
 from desens.operators import HashParams, OperatorContext, build_operator, hash_value
 from desens.operators._text import normalize
+from desens.policy import read_policy
 
 TOKEN = re.compile(r"h_[0-9a-f]{16}")
 
@@ -26,6 +27,30 @@ def test_format_and_determinism(value: str) -> None:
 @given(valid_ids)
 def test_another_key_gives_another_token(value: str) -> None:
     assert hash_value(value, HashParams(), RING) != hash_value(value, HashParams(), OTHER_RING)
+
+
+@given(valid_ids)
+def test_domains_separate_tokens_and_the_column_path_agrees(value: str) -> None:
+    """Releases under different built-in policies do not link through their hashes."""
+    op = build_operator("hash", {"domain": "open"})
+    one = hash_value(value, HashParams(domain="open"), RING, "CN_RESIDENT_ID")
+    other = hash_value(value, HashParams(domain="open-conditional"), RING, "CN_RESIDENT_ID")
+    plain = hash_value(value, HashParams(), RING, "CN_RESIDENT_ID")
+    assert len({one, other, plain}) == 3
+    bound = op.bind(OperatorContext(entity_type="CN_RESIDENT_ID", keys=RING))
+    assert bound([value]) == [one]
+
+
+def test_built_in_policies_hash_in_their_own_domains() -> None:
+    domains = {
+        name: {
+            spec.params.get("domain")
+            for spec in read_policy(name).entities.values()
+            if spec.operator == "hash"
+        }
+        for name in ("open", "open-conditional")
+    }
+    assert domains == {"open": {"open"}, "open-conditional": {"open-conditional"}}
 
 
 @given(valid_ids)
