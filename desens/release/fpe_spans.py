@@ -32,6 +32,7 @@ from typing import IO, Any
 
 from desens.atomic import atomic_output
 from desens.errors import BadRecordError, ConfigError
+from desens.tables import file_sha256
 
 __all__ = ["SpanFile", "Spans", "read_spans", "span_path"]
 
@@ -99,7 +100,7 @@ def read_spans(path: Path, sha256: str) -> Iterator[tuple[int, str, Spans]]:
         BadRecordError: a line is not a span record (file and line named).
     """
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_sha256(path)
     except OSError as exc:
         raise ConfigError(
             f"cannot read {path}, where the release wrote the positions of its fpe outputs in "
