@@ -11,8 +11,10 @@ Errors never quote the line's content.
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -254,3 +256,26 @@ def csv_text(rows: Iterable[Sequence[Any]], delimiter: str) -> str:
             batch.append(row)
     writer.writerows(batch)
     return out.getvalue()
+
+
+def cell_text(value: Any) -> str | None:
+    """The text a table cell is scanned as, or None for a cell that holds none.
+
+    A phone stored as a JSON number or a Parquet integer is as much a leak as
+    one stored as text. A float is scanned as its whole part (pandas writes
+    an integer column with gaps as floats, ``13812345678.0``; a fraction's
+    digits hold no identifier but look like one); bytes as UTF-8 (never as
+    their ``b'...'`` repr); booleans, nested values (refused unless dropped:
+    :func:`check_flat`), NaN and None as nothing.
+    """
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, (bool, list, dict)):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, (float, decimal.Decimal)):
+        return str(int(value)) if math.isfinite(value) else None
+    return str(value)

@@ -273,16 +273,15 @@ class TableReader(AbstractContextManager["TableReader"]):
         import pyarrow as pa
 
         schema = self._pq.schema_arrow
-        self._binary_columns = [
-            i
-            for i, f in enumerate(schema)
-            if pa.types.is_binary(f.type)
-            or pa.types.is_large_binary(f.type)
-            or pa.types.is_fixed_size_binary(f.type)
-        ]
+        self._binary_columns = [i for i, f in enumerate(schema) if _is_binary(f.type)]
         for i in self._binary_columns:
             schema = schema.set(i, schema.field(i).with_type(pa.string()))
         self.arrow_schema = schema
+        #: Binary columns left as bytes (set before reading: columns that are dropped).
+        self.undecoded: frozenset[int] = frozenset()
+        #: How bytes that are not UTF-8 are read: "strict" (an error) or
+        #: "replace" (U+FFFD; for a sample that only classifies columns).
+        self.binary_errors = "strict"
         self._pq_rows = self._pq.metadata.num_rows
         self._pq_done = 0
         self._check_header()
@@ -292,7 +291,8 @@ class TableReader(AbstractContextManager["TableReader"]):
         for batch in self._pq.iter_batches(batch_size=8192):
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             for i in self._binary_columns:
-                columns[i] = self._as_text(columns[i], i)
+                if i not in self.undecoded:
+                    columns[i] = self._as_text(columns[i], i)
             for values in zip(*columns, strict=True):
                 self._pq_done += 1
                 yield self._pq_done, list(values)
@@ -301,7 +301,9 @@ class TableReader(AbstractContextManager["TableReader"]):
         out: list[str | None] = []
         for n, value in enumerate(values):
             try:
-                out.append(None if value is None else bytes(value).decode("utf-8"))
+                out.append(
+                    None if value is None else bytes(value).decode("utf-8", self.binary_errors)
+                )
             except UnicodeDecodeError:
                 raise BadRecordError(
                     self.source,
@@ -480,6 +482,21 @@ class TableWriter(AbstractContextManager["TableWriter"]):
                 self._pq.close()
             if exc is not None:
                 raise exc  # re-raised inside the stack, so atomic_output discards the file
+
+
+def _is_binary(kind: Any) -> bool:
+    """A Parquet column type whose cells are bytes (plain, large, fixed, view, dictionary)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return _is_binary(kind.value_type)
+    view = getattr(pa.types, "is_binary_view", None)
+    return bool(
+        pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_fixed_size_binary(kind)
+        or (view is not None and view(kind))
+    )
 
 
 def _arrow_array(values: Sequence[Any], kind: Any) -> Any:

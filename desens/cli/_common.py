@@ -160,13 +160,13 @@ def keyring_from(path: str | None, environ: Mapping[str, str] | None = None) -> 
 def used_files(args: argparse.Namespace) -> list[str]:
     """The files a command reads besides its input, which no output may replace.
 
-    The key ring (``--keyring``, else ``DESENS_KEYRING``), and the policy,
-    report and withhold list when the command takes them as files.
+    The key ring (``--keyring``, else ``DESENS_KEYRING``), and the policy and
+    withhold list when the command takes them as files. (A report is read by
+    ``reidentify`` but written by ``release``: the commands add it.)
     """
     files = [
         getattr(args, "keyring", None) or os.environ.get(ENV_KEYRING, "").strip(),
         getattr(args, "policy", None),
-        getattr(args, "report", None),
         getattr(args, "withhold", None),
     ]
     return [f for f in files if f and Path(f).is_file()]

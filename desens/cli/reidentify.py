@@ -22,6 +22,7 @@ from pathlib import Path
 from desens.cli._common import add_keyring_argument, check_output, keyring_from, used_files
 from desens.errors import ConfigError, MissingKeyError
 from desens.policy import read_policy
+from desens.release.fpe_spans import span_path
 from desens.release.pipeline import default_report_path
 from desens.release.reidentify import reidentify_file
 from desens.tables import FORMATS
@@ -64,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``desens reidentify``."""
     source, output = Path(args.input), Path(args.output)
     beside = _beside(source)  # never replaced, even when not used
-    check_output(output, source, *used_files(args), *([beside] if beside else []))
+    kept: list[str | Path] = [*used_files(args), *([beside] if beside else []), span_path(source)]
+    if args.report:
+        kept.append(args.report)
+    check_output(output, source, *kept)
     if not source.is_file():
         raise ConfigError(f"cannot read {source}: no such file")
     policy = read_policy(args.policy)

@@ -79,9 +79,13 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     report_path = Path(args.report) if args.report else default_report_path(output)
     used = used_files(args)
+    spans = span_path(output)
     check_output(output, args.input, *used, create_folder=True)
-    check_output(report_path, args.input, output, *used, create_folder=True)
-    check_output(span_path(output), args.input, *used, create_folder=True)
+    check_output(report_path, args.input, output, spans, *used, create_folder=True)
+    check_output(spans, args.input, *used, create_folder=True)
+    check_output(
+        failed_report_path(report_path), args.input, output, spans, *used, create_folder=True
+    )
     options = ReleaseOptions(
         input=Path(args.input),
         output=output,
@@ -115,8 +119,8 @@ def run(args: argparse.Namespace) -> int:
     _write_report(report, report_path)
     failed_report_path(report_path).unlink(missing_ok=True)  # of an earlier run
     print(report.summary(), file=sys.stderr)
-    spans = f", {span_path(output)}" if report.fpe_spans is not None else ""
-    print(f"desens: wrote {output}{spans} and {report_path}", file=sys.stderr)
+    wrote = f", {spans}" if report.fpe_spans is not None else ""
+    print(f"desens: wrote {output}{wrote} and {report_path}", file=sys.stderr)
     return 0
 
 

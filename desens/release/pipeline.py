@@ -30,6 +30,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import re
 import secrets
 import sys
 import time
@@ -56,6 +57,7 @@ from desens.release.transform import (
     ChunkResult,
     RowTransformer,
     merge,
+    normalize_subject,
     subject_digest,
 )
 from desens.tables import file_sha256, format_of, open_reader, open_writer
@@ -237,24 +239,32 @@ def _check_header(
             )
 
 
-def _check_plans(policy: Policy, header: Sequence[str], source: str) -> None:
+def _check_plans(policy: Policy, header: Sequence[str], source: str, checked: bool) -> None:
+    """Refuse a declared column the header lacks.
+
+    The header is quoted only when the full analyzer found nothing in it
+    (``checked``): a file without its header row has a record there.
+    """
     for rule in policy.columns:
         if rule.name is not None and rule.name not in header:
-            # The header is quoted only if it reads like one: a file without
-            # a header row has a record there.
-            plain = all(len(h) <= 20 and not any(c.isdigit() for c in h) for h in header)
-            columns = ", ".join(header) if plain else f"{len(header)} of them, not quoted"
+            columns = ", ".join(header) if checked else f"{len(header)} of them, not quoted"
             raise InputError(
                 f"{source}:1: declared column {rule.name!r} is not in the header "
                 f"(columns: {columns}); fix the policy or the file (has it a header row?)"
             )
 
 
+_ID_SHAPE = re.compile(r"[0-9]{15}|[0-9]{17}[0-9X]")
+
+
 def _read_withheld(path: Path, run_key: bytes, ids: bool) -> frozenset[bytes]:
     """The keyed digests of the withhold list's entries (``#`` starts a comment line).
 
-    With ``ids`` (the subject key is a resident ID column) every entry must
-    be a valid resident ID: a mistyped one would withhold nobody, silently.
+    With ``ids`` (the subject key is a resident ID column) an entry shaped
+    like a resident ID (15 or 18 digits, an X last) must be a valid one: a
+    mistyped one would withhold nobody. Other entries (a passport number,
+    another document the column holds) are taken as they are; the report
+    counts the entries that matched no record.
     """
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -265,9 +275,10 @@ def _read_withheld(path: Path, run_key: bytes, ids: bool) -> frozenset[bytes]:
         entry = line.strip()
         if not entry or entry.startswith("#"):
             continue
-        if ids and not is_valid_resident_id(entry.replace(" ", "")):
+        compact = normalize_subject(entry)
+        if ids and _ID_SHAPE.fullmatch(compact) and not is_valid_resident_id(compact):
             raise ConfigError(
-                f"{path}:{n}: not a valid resident ID number (length, date or check "
+                f"{path}:{n}: not a valid resident ID number (date or check "
                 "character); correct the line, or remove it"
             )
         digests.add(subject_digest(run_key, entry))
@@ -320,16 +331,22 @@ def release(options: ReleaseOptions) -> ReleaseReport:
     policy = options.policy
     started = time.time()
     with open_reader(options.input, options.input_format, options.encoding) as reader:
+        reader.binary_errors = (
+            "replace"  # the sample only classifies: a dropped column may hold any bytes
+        )
         sample = list(islice(reader.rows(), policy.sample_rows))
         setup = _prepare(options, reader.header, [v for _, v in sample], reader.source)
         _check_flat_columns(reader, setup.plans)
     with _frozen():
         before: Counter[tuple[Any, ...]] = Counter()
+        dropped = frozenset(p.index for p in setup.plans if p.action == "drop")
         if policy.k_anonymity is not None:
             with open_reader(options.input, options.input_format, options.encoding) as reader:
+                reader.undecoded = dropped
                 before = _count_classes(options, setup, reader)
         # The sample was read through the table reader; each pass reads anew.
         with open_reader(options.input, options.input_format, options.encoding) as reader:
+            reader.undecoded = dropped
             return _write(options, setup, reader, started, before)
 
 
@@ -374,7 +391,7 @@ def _prepare(
     analyzer = _analyzer("analyzer") if needs_analyzer else None
     _check_header(header, source, _analyzer("residual"), analyzer)
     plans = plan_columns(header, sample, policy, analyzer)
-    _check_plans(policy, header, source)
+    _check_plans(policy, header, source, checked=analyzer is not None)
     keyed = {p.operator.name for p in plans if p.operator} & KEYED_OPERATORS
     if any(p.action == "scan" for p in plans):
         keyed |= {s.operator for s in (*policy.entities.values(), policy.default)} & KEYED_OPERATORS

@@ -11,10 +11,12 @@ presidio-structured does:
 - else if any entity was found in the sample, or the values read like prose
   (average length >= :data:`TEXT_LENGTH` characters), the column is free text
   and is scanned: only the spans found change;
-- else if the sample cannot judge the column: no non-empty value, or fewer
-  than :data:`MIN_DISTINCT` distinct ones (a column empty or constant in its
-  first rows, such as a contact person filled in only later), it is scanned
-  too; that is cheap, each distinct text being analyzed once;
+- else if the sample cannot judge a text column: no non-empty value, or
+  fewer than :data:`MIN_DISTINCT` distinct ones (a column empty or constant
+  in its first rows, such as a contact person filled in only later), it is
+  scanned too; that is cheap, each distinct text being analyzed once. A
+  column of numbers, dates or booleans (JSONL, Parquet) holds no names or
+  addresses, and the residual scan checks its numbers: it is kept;
 - else the column is kept as it is. A column whose first rows hold many
   distinct harmless values and later rows personal data is kept: declare
   it, or set ``undeclared: scan``.
@@ -34,6 +36,7 @@ from desens.analyzer import DesensAnalyzer
 from desens.errors import ConfigError
 from desens.operators import BoundOperator, build_operator
 from desens.policy import Policy
+from desens.records import cell_text
 
 __all__ = ["MIN_DISTINCT", "TEXT_LENGTH", "TYPE_SHARE", "ColumnPlan", "plan_columns"]
 
@@ -112,8 +115,10 @@ def plan_columns(
             continue
         if analyzer is None:
             raise ConfigError("classifying undeclared columns needs an analyzer")
-        values = [str(row[index]) for row in sample if row[index] not in (None, "")]
-        plans.append(_classify(name, index, values, policy, analyzer))
+        raw = [row[index] for row in sample if row[index] not in (None, "")]
+        values = [text for v in raw if (text := cell_text(v))]
+        textual = all(isinstance(v, str) for v in raw)
+        plans.append(_classify(name, index, values, policy, analyzer, textual))
     return plans
 
 
@@ -146,10 +151,15 @@ def _declared(name: str, index: int, rule: Any, policy: Policy) -> ColumnPlan:
 
 
 def _classify(
-    name: str, index: int, values: list[str], policy: Policy, analyzer: DesensAnalyzer
+    name: str,
+    index: int,
+    values: list[str],
+    policy: Policy,
+    analyzer: DesensAnalyzer,
+    textual: bool = True,
 ) -> ColumnPlan:
     if not values:  # nothing to judge by: looked at as it comes
-        return ColumnPlan(name, index, "scan", "undeclared")
+        return ColumnPlan(name, index, "scan" if textual else "keep", "undeclared")
     found = analyzer.analyze_batch(values, score_threshold=policy.threshold, context=[name])
     whole: Counter[str] = Counter()
     any_found = False
@@ -173,6 +183,6 @@ def _classify(
             return ColumnPlan(name, index, "operator", "detected", entity, operator)
     if any_found or sum(map(len, values)) / len(values) >= TEXT_LENGTH:
         return ColumnPlan(name, index, "scan", "detected")
-    if len(set(values)) < MIN_DISTINCT:  # too few values to judge by
+    if textual and len(set(values)) < MIN_DISTINCT:  # too few values to judge by
         return ColumnPlan(name, index, "scan", "undeclared")
     return ColumnPlan(name, index, "keep", "undeclared")

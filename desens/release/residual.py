@@ -25,6 +25,7 @@ from itertools import islice
 from typing import Any
 
 from desens.analyzer import DesensAnalyzer
+from desens.records import cell_text
 from desens.release.columns import CACHE_LIMIT, CacheCost
 from desens.release.plan import ColumnPlan
 
@@ -55,20 +56,8 @@ _FULLWIDTH = b"\xef\xbc"
 
 
 def _as_text(column: Sequence[Any]) -> list[str | None]:
-    """A column's cells as text: numbers and other scalars as written, no nested values.
-
-    A phone stored as a JSON number or a Parquet integer is as much a leak
-    as one stored as text. Nested values are refused before a release
-    (:func:`desens.records.check_flat`) unless their column is dropped.
-    """
-    return [
-        v
-        if isinstance(v, str)
-        else None
-        if v is None or isinstance(v, (bool, list, dict))
-        else str(v)
-        for v in column
-    ]
+    """A column's cells as the text they are scanned as (:func:`desens.records.cell_text`)."""
+    return [v if isinstance(v, str) else cell_text(v) for v in column]
 
 
 def safe_by_construction(plan: ColumnPlan) -> bool:
@@ -155,7 +144,9 @@ class ResidualScanner:
         the positions in the chunk of its first :data:`WHERE_LIMIT` rows.
         """
         if not all_str:  # numbers are scanned as the text they are written as
-            columns = [_as_text(c) for c in columns]
+            columns = [
+                c if skip else _as_text(c) for c, skip in zip(columns, self.skipped, strict=True)
+            ]
         found_in: list[tuple[int, str]] = []
         for i, values in enumerate(columns):
             if self.skipped[i]:

@@ -27,6 +27,7 @@ from desens.errors import BadRecordError, InputError
 from desens.keys import KeyRing
 from desens.operators import OperatorContext, RunState, is_suppressed
 from desens.policy import Policy
+from desens.records import cell_text
 from desens.release.columns import OperatorColumn
 from desens.release.plan import ColumnPlan
 from desens.release.residual import (
@@ -43,6 +44,7 @@ __all__ = [
     "RESIDUAL_THRESHOLD",
     "ChunkResult",
     "RowTransformer",
+    "normalize_subject",
     "subject_digest",
 ]
 
@@ -51,10 +53,14 @@ Row = list[Any]
 _FOUND_LIMIT = 50_000
 
 
+def normalize_subject(value: str) -> str:
+    """A subject id as it is compared: half-width, upper-case, without spaces or dashes."""
+    return to_halfwidth(value).strip().upper().replace(" ", "").replace("-", "")
+
+
 def subject_digest(run_key: bytes, value: str) -> bytes:
-    """Keyed digest of a subject id, normalized (full-width, case, spaces)."""
-    normalized = to_halfwidth(value).strip().upper().replace(" ", "")
-    return hmac.new(run_key, normalized.encode("utf-8"), sha256).digest()
+    """Keyed digest of a subject id, normalized (:func:`normalize_subject`)."""
+    return hmac.new(run_key, normalize_subject(value).encode("utf-8"), sha256).digest()
 
 
 @dataclass
@@ -370,10 +376,11 @@ class RowTransformer:
     ) -> list[Any]:
         """Free text: each distinct text of the chunk is analyzed once."""
         assert self._text is not None
-        # Numbers and other scalars are text too (a phone stored as a JSON
-        # number); they come out as text, as every transformed column does.
-        idx = [i for i, v in enumerate(values) if _is_text(v)]
-        texts = [v if isinstance(v := values[i], str) else str(v) for i in idx]
+        # Numbers and other scalars are scanned as text too (a phone stored as
+        # a JSON number); only cells where something was found change.
+        cells = [v if isinstance(v, str) else cell_text(v) for v in values]
+        idx = [i for i, text in enumerate(cells) if text]
+        texts: list[str] = [cells[i] or "" for i in idx]
         # Spans found in a text depend on the text and the column's name only:
         # each distinct text is analyzed once, and remembered across chunks.
         known = self._found.setdefault(plan.index, {})
@@ -383,9 +390,7 @@ class RowTransformer:
         known.update(zip(new, self._text.find(new, [plan.name]), strict=True))
         found = known
         subjects = columns[self._subject] if self._subject is not None else None
-        out = list(values)
-        for i, text in zip(idx, texts, strict=True):
-            out[i] = text
+        out = list(values)  # cells with nothing found stay as they are, of their type
         apply = self._text.apply
         # The entities found in each row with findings, to take back those of
         # rows suppressed later (other cells, None or JSON lists, found none).
@@ -419,11 +424,6 @@ class RowTransformer:
                 result.fpe_spans.append((i, plan.name, item.fpe_spans))
             result.entities.update(item.entities)
         return out
-
-
-def _is_text(value: Any) -> bool:
-    """A cell to scan: text, or a number or other scalar written as text."""
-    return value is not None and value != "" and not isinstance(value, (bool, list, dict))
 
 
 def _first(item: tuple[int, str, list[tuple[int, int, str]]]) -> int:

@@ -111,3 +111,27 @@ def test_no_output_replaces_the_key_ring_policy_or_report(tmp_path: Path):
                      "--no-report", "--format", "csv", "--keyring", ring)  # fmt: skip
         assert run.returncode == 2 and "would replace" in run.stderr, run.stderr
     assert report.read_bytes() == before and ring.read_bytes() == ring_bytes
+
+
+def test_an_explicit_report_path_can_be_written_again_but_not_over_the_span_file(tmp_path: Path):
+    ring = tmp_path / "k.ring"
+    assert desens("keys", "new", ring).returncode == 0
+    data = tmp_path / "in.csv"
+    data.write_text("编号\n1\n", encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text("name: p\ndata_class: custom\nundeclared: keep\n", encoding="utf-8")
+    out, report = tmp_path / "out.csv", tmp_path / "r.json"
+    base = ("release", data, "--policy", policy, "-o", out, "--keyring", ring)
+    for _ in range(2):  # the report is this command's output, not an input
+        run = desens(*base, "--report", report)
+        assert run.returncode == 0, run.stderr
+    run = desens(*base, "--report", tmp_path / "out.csv.fpe-spans.jsonl")
+    assert run.returncode == 2 and "would replace" in run.stderr, run.stderr
+    # The output must not be where a failed run's report would go.
+    failed = tmp_path / "r.failed.json"
+    run = desens("release", data, "--policy", policy, "-o", failed, "--format", "csv",
+                 "--report", report, "--keyring", ring)  # fmt: skip
+    assert run.returncode == 2 and "would replace" in run.stderr, run.stderr
+    run = desens("reidentify", out, "--policy", policy, "-o", tmp_path / "out.csv.fpe-spans.jsonl",
+                 "--report", report, "--keyring", ring)  # fmt: skip
+    assert run.returncode == 2 and "would replace" in run.stderr, run.stderr

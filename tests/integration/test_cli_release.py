@@ -348,6 +348,8 @@ def test_withhold_leaves_out_exactly_the_listed_subjects(
     chosen = [with_x[0], plain[0], plain[5]]
     listing = tmp_path / "withhold.txt"
     unknown = "11010519491231002X"  # valid, but nobody in the table
+    dashed = f"{ids[plain[7]][:6]}-{ids[plain[7]][6:14]}-{ids[plain[7]][14:]}"
+    chosen.append(plain[7])
     listing.write_text(
         "\n".join(
             [
@@ -355,7 +357,9 @@ def test_withhold_leaves_out_exactly_the_listed_subjects(
                 ids[chosen[0]].lower(),
                 _fullwidth(ids[chosen[1]]),
                 f"  {ids[chosen[2]]} ",
+                dashed,
                 unknown,
+                "E12345678",  # a passport: taken as it is, matches nobody here
                 "",
             ]
         ),
@@ -370,11 +374,11 @@ def test_withhold_leaves_out_exactly_the_listed_subjects(
     kept = [row["编号"] for row in read_csv(out)]
     assert kept == [f"A{i:04d}" for i in range(len(ids)) if i not in chosen]
     report = json.loads((tmp_path / "out.csv.report.json").read_text(encoding="utf-8"))
-    assert report["suppressed"]["withheld"] == 3
-    assert report["withhold"] == {"entries": 4, "matched": 3}
-    assert report["output"]["rows"] == len(ids) - 3
-    assert "withheld 3" in run.stderr
-    assert "warning: 1 withhold entries matched no record" in run.stderr
+    assert report["suppressed"]["withheld"] == 4
+    assert report["withhold"] == {"entries": 6, "matched": 4}
+    assert report["output"]["rows"] == len(ids) - 4
+    assert "withheld 4" in run.stderr
+    assert "warning: 2 withhold entries matched no record" in run.stderr
     assert_no_values(people, run.stderr, json.dumps(report, ensure_ascii=False))
     # A line that is no valid ID number is an error naming the line, not its text.
     listing.write_text(f"{ids[0]}\n{ids[1][:-1]}{'0' if ids[1][-1] != '0' else '1'}\n")

@@ -93,3 +93,42 @@ def test_binary_parquet_columns_are_read_as_text(tmp_path: Path) -> None:
     assert (info.value.line, info.value.column) == (2, 2)
     assert "not UTF-8 text" in str(info.value)
     assert not (tmp_path / "bad.jsonl").exists()
+
+
+def test_floats_are_scanned_by_their_whole_part(tmp_path: Path) -> None:
+    """pandas writes an integer column with gaps as floats; fractions hold no IDs."""
+    phones = [float(p) for p in PHONES] + [None]
+    src = _parquet(tmp_path / "in.parquet", pa.array(phones, pa.float64()))
+    with pytest.raises(ResidualDataError):  # 13800138000.0 is a phone
+        release(ReleaseOptions(src, tmp_path / "out.jsonl", parse_policy(KEEP)))
+    latitudes = [30.123456789012345 + i / 7 for i in range(200)]  # 15 digits after the point
+    src = _parquet(tmp_path / "lat.parquet", pa.array(latitudes, pa.float64()))
+    report = release(ReleaseOptions(src, tmp_path / "lat.jsonl", parse_policy(KEEP)))
+    assert report.residual_scan["passed"] is True
+
+
+def test_cells_of_other_types_keep_their_type_unless_something_is_found(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    lines = [json.dumps({"编号": i, "备注": [1, 2, PHONES[0]][i % 3]}) for i in range(30)]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    release(ReleaseOptions(src, out, parse_policy(SCAN.replace("operator: keep}", "scan: true}"))))
+    cells = _cells(out)
+    assert cells[0] == [0, 1] and cells[1] == [1, 2]  # numbers, as they were
+    assert cells[2] == [2, "138****8000"]
+    # Undeclared number columns with few values are kept as numbers, not scanned.
+    policy = parse_policy("name: p\ndata_class: custom\n")
+    release(ReleaseOptions(src, tmp_path / "o2.jsonl", policy))
+    assert [c[0] for c in _cells(tmp_path / "o2.jsonl")][:3] == [0, 1, 2]
+
+
+def test_dictionary_binary_columns_and_dropped_binary_columns(tmp_path: Path) -> None:
+    texts = pa.array([f"电话{p}".encode() for p in PHONES], pa.binary()).dictionary_encode()
+    src = _parquet(tmp_path / "in.parquet", texts)
+    with pytest.raises(ResidualDataError):  # decoded, so the phones are found
+        release(ReleaseOptions(src, tmp_path / "kept.jsonl", parse_policy(KEEP)))
+    photos = pa.array([bytes([255, i]) for i in range(6)], pa.binary())
+    src = _parquet(tmp_path / "photo.parquet", photos)
+    drop = SCAN.replace("{name: 备注, scan: true}", "{name: 备注, operator: suppress}")
+    release(ReleaseOptions(src, tmp_path / "dropped.jsonl", parse_policy(drop)))
+    assert _cells(tmp_path / "dropped.jsonl")[0] == [0]
