@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
@@ -13,9 +12,7 @@ from recognizers.labels import (
     CARD_LABELS,
     NEXT_FIELD_LABELS,
     before_label,
-    boundary,
-    label_trigger,
-    left_edge,
+    labelled_patterns,
 )
 
 __all__ = ["CnBankCardRecognizer"]
@@ -66,9 +63,9 @@ class CnBankCardRecognizer(BatchPatternRecognizer):
     """
 
     ENTITY = "CN_BANK_CARD"
-    PATTERNS: ClassVar[list[Pattern]] = _patterns(left_edge(_NOT_AFTER, CARD_LABELS))
-    UNLABELLED_PATTERNS: ClassVar[list[Pattern]] = _patterns(boundary(_NOT_AFTER))
-    LABEL_TRIGGER: ClassVar[re.Pattern[str] | None] = label_trigger(CARD_LABELS)
+    PATTERNS, UNLABELLED_PATTERNS, LABEL_TRIGGER = labelled_patterns(
+        _patterns, _NOT_AFTER, CARD_LABELS
+    )
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 16  # digits: 16-19 digits
     STDLIB_RE: ClassVar[bool] = True

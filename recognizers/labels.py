@@ -31,7 +31,9 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from presidio_analyzer import Pattern
 
 __all__ = [
     "CARD_LABELS",
@@ -41,6 +43,7 @@ __all__ = [
     "before_label",
     "boundary",
     "label_trigger",
+    "labelled_patterns",
     "left_edge",
 ]
 
@@ -81,6 +84,22 @@ def left_edge(not_after: Sequence[str], labels: Sequence[str]) -> str:
 def boundary(not_after: Sequence[str]) -> str:
     """The left edge of a number without labels: none of ``not_after`` ends here."""
     return "".join(f"(?<!{before})" for before in not_after)
+
+
+def labelled_patterns(
+    build: Callable[[str], list[Pattern]], not_after: Sequence[str], labels: Sequence[str]
+) -> tuple[list[Pattern], list[Pattern], re.Pattern[str]]:
+    """A recognizer's ``PATTERNS``, ``UNLABELLED_PATTERNS`` and ``LABEL_TRIGGER``.
+
+    ``build`` makes the patterns from a left edge: with :func:`left_edge`
+    (labels allowed), with :func:`boundary` (none: the fast ones for batches
+    without labels), and the trigger that tells the two cases apart.
+    """
+    return (
+        build(left_edge(not_after, labels)),
+        build(boundary(not_after)),
+        label_trigger(labels),
+    )
 
 
 def label_trigger(labels: Sequence[str]) -> re.Pattern[str]:

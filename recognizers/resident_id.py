@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
@@ -14,8 +13,7 @@ from recognizers.labels import (
     NEXT_FIELD_LABELS,
     before_label,
     boundary,
-    label_trigger,
-    left_edge,
+    labelled_patterns,
 )
 
 __all__ = ["CnResidentIdRecognizer"]
@@ -64,9 +62,9 @@ class CnResidentIdRecognizer(BatchPatternRecognizer):
     """
 
     ENTITY = "CN_RESIDENT_ID"
-    PATTERNS: ClassVar[list[Pattern]] = _patterns(left_edge(_NOT_AFTER, ID_LABELS))
-    UNLABELLED_PATTERNS: ClassVar[list[Pattern]] = _patterns(_LEFT)
-    LABEL_TRIGGER: ClassVar[re.Pattern[str] | None] = label_trigger(ID_LABELS)
+    PATTERNS, UNLABELLED_PATTERNS, LABEL_TRIGGER = labelled_patterns(
+        _patterns, _NOT_AFTER, ID_LABELS
+    )
     SCAN_ALPHABET: ClassVar[str] = NUMBER_ALPHABET
     SCAN_MIN_KEYS: ClassVar[int] = 15  # digits: the 15-digit legacy number
     STDLIB_RE: ClassVar[bool] = True
