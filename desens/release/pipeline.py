@@ -35,7 +35,7 @@ import secrets
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -215,6 +215,7 @@ def _check_header(
     source: str,
     residual: DesensAnalyzer,
     analyzer: DesensAnalyzer | None = None,
+    known: Collection[str] = (),
 ) -> None:
     """Refuse a first line that is a record, not a header.
 
@@ -222,9 +223,11 @@ def _check_header(
     its first record, in clear, as the column names (which the report repeats).
     The residual analyzer looks for numbers; the full one, when the policy
     needs it anyway, for names and addresses too (header words such as 姓名,
-    户主姓名 or 居住地址 are none).
+    户主姓名 or 居住地址 are none). Names in ``known`` (declared columns, the
+    allow list) are headers by the policy's word: a column named 张江 passes
+    once declared.
     """
-    names = [str(h) for h in header]
+    names = ["" if str(h) in known else str(h) for h in header]
     found_by = residual.analyze_batch(names)
     if analyzer is not None:
         found_by = [a or b for a, b in zip(found_by, analyzer.analyze_batch(names), strict=True)]
@@ -389,7 +392,8 @@ def _prepare(
     )
     # Built here, before any worker is forked, so that workers inherit them.
     analyzer = _analyzer("analyzer") if needs_analyzer else None
-    _check_header(header, source, _analyzer("residual"), analyzer)
+    known = {h for rule in policy.columns for h in rule.headers} | set(policy.allow_list)
+    _check_header(header, source, _analyzer("residual"), analyzer, known)
     plans = plan_columns(header, sample, policy, analyzer)
     _check_plans(policy, header, source, checked=analyzer is not None)
     keyed = {p.operator.name for p in plans if p.operator} & KEYED_OPERATORS

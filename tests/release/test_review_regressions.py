@@ -54,6 +54,12 @@ def test_headerless_file_of_names_and_addresses_is_refused(tmp_path: Path) -> No
     assert "3 of them, not quoted" in str(missing.value) and "赵磊" not in str(missing.value)
     # A real header of name and address columns passes.
     _run(tmp_path, "户主姓名,居住地址,性别\n" + body, "name: p\ndata_class: custom\n")
+    # A header word that reads as a name passes once the policy declares it.
+    header = "张江,居住地址,性别\n"
+    with pytest.raises(BadRecordError, match="a PERSON in column 1"):
+        _run(tmp_path, header + body, "name: p\ndata_class: custom\n")
+    declared_zj = "name: p\ndata_class: custom\ncolumns:\n  - {name: 张江, operator: keep}\n"
+    _run(tmp_path, header + "浦东,上海市浦东新区,男\n", declared_zj)
 
 
 def test_a_column_empty_in_the_sample_is_scanned_when_it_fills(tmp_path: Path) -> None:
