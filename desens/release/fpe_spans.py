@@ -48,8 +48,9 @@ def span_path(output: Path) -> Path:
 class SpanFile:
     """Writes the span file of a release, atomically, only if it gets a span.
 
-    Use as a context manager around the output's writer: the file appears
-    only when the block ends without an error, after the output is in place.
+    Use as a context manager inside the output's writer: the file appears
+    only when the block ends without an error, just before the output does
+    (a span file that fails leaves the earlier output as it was).
     """
 
     def __init__(self, path: Path) -> None:
